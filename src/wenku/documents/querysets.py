@@ -1,0 +1,31 @@
+"""Visibility rules for documents, kept on the QuerySet so no view can forget them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import models
+from django.db.models import Q
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+
+class DocumentQuerySet(models.QuerySet):
+    def published(self) -> DocumentQuerySet:
+        return self.filter(status="ready", published_at__isnull=False)
+
+    def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> DocumentQuerySet:
+        """Published documents, plus a user's own, plus everything for staff."""
+        if user.is_authenticated and user.is_staff:
+            return self.all()
+        published = Q(status="ready", published_at__isnull=False)
+        if user.is_authenticated:
+            return self.filter(published | Q(owner=user))
+        return self.filter(published)
+
+    def downloadable_by(self, user: AbstractBaseUser | AnonymousUser) -> DocumentQuerySet:
+        """Until pricing exists, any logged-in user may download what they may see."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.visible_to(user).filter(status="ready")
