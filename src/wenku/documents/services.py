@@ -21,7 +21,7 @@ from wenku.documents.pipeline import keywords as keywords_step
 from wenku.documents.pipeline import render as render_step
 from wenku.documents.pipeline import title as title_step
 from wenku.documents.pipeline.convert import to_pdf
-from wenku.documents.pipeline.detect import detect_format
+from wenku.documents.pipeline.detect import detect_format, reconcile_with_name
 from wenku.documents.pipeline.errors import RejectedDocument
 
 log = logging.getLogger(__name__)
@@ -169,6 +169,7 @@ def _run_pipeline(document: Document, workdir: Path) -> None:
     if document.blob.size == 0:
         raise RejectedDocument("empty", "0 bytes")
     detected = detect_format(original, max_unpacked_bytes=settings.WENKU_MAX_UNPACKED_MB << 20)
+    detected = reconcile_with_name(detected, document.original_filename)
     document.format = detected.format
     document.save(update_fields=["format"])
 
