@@ -114,7 +114,6 @@ def _databases() -> dict:
                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;"
                 ),
             },
-            "TEST": {"NAME": DATA_DIR / "test-wenku.sqlite3"},
         }
     }
 

@@ -50,6 +50,9 @@ class Document(models.Model):
     format = models.CharField(_("format"), max_length=16, blank=True)
     page_count = models.PositiveIntegerField(_("pages"), default=0)
     keywords = models.JSONField(_("keywords"), default=list, blank=True)
+    price = models.PositiveIntegerField(
+        _("price (points)"), default=0, help_text=_("0 means free to download.")
+    )
     preview_pages = models.PositiveIntegerField(
         _("preview pages"),
         default=10,
