@@ -8,7 +8,7 @@ runtime=(
   libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui
   libreoffice-draw-nogui python3-uno python3-venv python3-dev
   fonts-noto-cjk fonts-noto-core fonts-liberation2 fonts-crosextra-carlito
-  fonts-crosextra-caladea fonts-arphic-ukai fonts-arphic-uming fontconfig qpdf
+  fonts-crosextra-caladea fonts-lxgw-wenkai fontconfig qpdf
   libpango-1.0-0 libpangoft2-1.0-0 gettext
 )
 test_only=(chromium)

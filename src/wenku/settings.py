@@ -210,8 +210,32 @@ LOGGING = {
     "loggers": {
         "jieba": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        "unoserver": {"level": "WARNING"},
         "weasyprint": {"level": "ERROR"},
     },
 }
 
 SITE_NAME = _("Wenku")
+
+# --- Commerce: wallet, ledger, sales, downloads (wenku.commerce) ---------------------
+INSTALLED_APPS = [*INSTALLED_APPS, "wenku.commerce"]
+# After the authentication middleware: a logged-in visitor's share click is recorded at once.
+MIDDLEWARE = [*MIDDLEWARE, "wenku.commerce.referrals.ReferralMiddleware"]
+# Revenue split of each sale, in percent; must add up to 100 (a system check says so).
+# Without a referrer, the referrer share goes to the platform.
+WENKU_AUTHOR_SHARE = env_int("WENKU_AUTHOR_SHARE", 70)
+WENKU_REFERRER_SHARE = env_int("WENKU_REFERRER_SHARE", 10)
+WENKU_PLATFORM_SHARE = env_int("WENKU_PLATFORM_SHARE", 20)
+WENKU_REFERRAL_WINDOW_DAYS = env_int("WENKU_REFERRAL_WINDOW_DAYS", 7)
+WENKU_MIN_WITHDRAWAL = env_int("WENKU_MIN_WITHDRAWAL", 100)
+# Top-up providers by name; a real one (Alipay, WeChat Pay, Stripe) is one more class here.
+WENKU_PAYMENT_GATEWAYS = {"local": "wenku.commerce.gateways.local.LocalGateway"}
+# Signed download links are bound to one user and expire after this many seconds.
+WENKU_DOWNLOAD_LINK_MAX_AGE = env_int("WENKU_DOWNLOAD_LINK_MAX_AGE", 24 * 3600)
+# Behind nginx: answer downloads with X-Accel-Redirect to this internal location, which
+# must alias the originals directory (see docs/deploy).
+WENKU_X_ACCEL_REDIRECT = env_bool("WENKU_X_ACCEL_REDIRECT", False)
+WENKU_X_ACCEL_PREFIX = env_str("WENKU_X_ACCEL_PREFIX", "/_originals/")
+# An original is re-hashed before serving when its size or mtime changed, or when its
+# last verification is older than this.
+WENKU_VERIFY_INTERVAL_HOURS = env_int("WENKU_VERIFY_INTERVAL_HOURS", 24)

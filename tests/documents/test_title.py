@@ -8,8 +8,14 @@ from wenku.documents.pipeline.title import derive_title, read_properties_title, 
 
 @pytest.mark.parametrize(
     "name",
-    ["新建 Microsoft Word 文档.docx", "document1.docx", "IMG_2024.pdf", "0123456789abcdef0123.pdf",
-     "未命名演示文稿.pptx", "  .docx"],
+    [
+        "新建 Microsoft Word 文档.docx",
+        "document1.docx",
+        "IMG_2024.pdf",
+        "0123456789abcdef0123.pdf",
+        "未命名演示文稿.pptx",
+        "  .docx",
+    ],
 )
 def test_meaningless_file_names_give_no_title(name):
     assert title_from_filename(name) == ""
