@@ -166,6 +166,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns on every request when it is missing
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 
 # Uploads: files above this size are refused in the browser before sending and
 # again on the server before the body is read.

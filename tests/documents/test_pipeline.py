@@ -35,8 +35,9 @@ def test_docx_becomes_a_ready_published_document(
     assert [p.number for p in pages] == list(range(1, document.page_count + 1))
     assert "社区图书馆是居民身边的公共文化空间" in pages[0].text
     for page in pages:
-        for size in ("thumb", "large"):
-            assert storage.pages().exists(page.image_name(size))
+        assert storage.pages().exists(page.image_name("large"))
+    assert storage.pages().exists(pages[0].image_name("thumb"))
+    assert not storage.pages().exists(pages[1].image_name("thumb"))
     transitions = [e.to_status for e in document.events.all()]
     assert transitions == ["queued", "converting", "rendering", "analyzing", "ready"]
 

@@ -93,7 +93,7 @@ ALL_SAMPLES = (LIBRARY, WASTE, PHYSICS, HANDBOOK)
 
 def paragraphs_for_pages(sample: SampleText, pages: int) -> list[str]:
     """Enough paragraphs for about ``pages`` A4 pages, cycling the sample text."""
-    per_page = 4 if sample.language == "zh" else 6
+    per_page = 8 if sample.language == "zh" else 9  # measured on LibreOffice's A4 output
     numbered = (
         f"（{index + 1}）{text}" if sample.language == "zh" else f"({index + 1}) {text}"
         for index, text in enumerate(itertools.cycle(sample.paragraphs))

@@ -406,6 +406,9 @@ def get_warm_converter() -> WarmConverter:
 def shutdown_converters() -> None:
     """Stop this process's converters so no LibreOffice outlives it (runs at exit)."""
     global _converter
+    # At interpreter exit the log handlers' streams may already be closed (pytest
+    # closes its capture); a failed log line must not print a traceback then.
+    logging.raiseExceptions = False
     with _converter_lock:
         for converter in list(_instances):
             if converter.owner_pid == os.getpid():
