@@ -26,7 +26,7 @@ def test_blank_line_is_a_paragraph_break():
 
 
 def test_words_split_across_pages_are_joined():
-    assert join_pages(["开展义\n诊", "义治活动"]) == "开展义诊义治活动"
+    assert join_pages(["第一段。\n开展义", "诊义治活动"]) == "第一段。\n开展义诊义治活动"
 
 
 def test_numbers_and_punctuation_survive_byte_for_byte():
@@ -45,3 +45,23 @@ def test_control_characters_are_dropped_but_text_kept():
 def test_is_cjk():
     assert is_cjk("中") and is_cjk("，") and is_cjk("の") and is_cjk("𠮟")
     assert not is_cjk("a") and not is_cjk("1") and not is_cjk(",")
+
+
+def test_short_heading_line_is_its_own_paragraph():
+    raw = "\r\n".join(
+        [
+            "社区图书馆建设",
+            "社区图书馆是居民身边的公共文化空间，过去三年我们在十二个社区试点建设",
+            "了阅读圈，让居民步行一刻钟就能借到一本书，坐下来读一会儿书，这是我们",
+            "的目标",
+        ]
+    )
+    assert page_text(raw) == (
+        "社区图书馆建设\n"
+        "社区图书馆是居民身边的公共文化空间，过去三年我们在十二个社区试点建设"
+        "了阅读圈，让居民步行一刻钟就能借到一本书，坐下来读一会儿书，这是我们的目标"
+    )
+
+
+def test_page_break_after_a_sentence_keeps_the_paragraph_break():
+    assert join_pages(["第一页结束。", "第二页开始"]) == "第一页结束。\n第二页开始"

@@ -16,6 +16,10 @@ import unicodedata
 # list keeps its line break: most such breaks are paragraph ends.
 _PARAGRAPH_END = re.compile(r"[。！？.!?：:；;…][”’」』\"')）]*$")
 _SOFT_HYPHEN = "\u00ad"
+# A line narrower than this share of the page's full lines ends its paragraph.
+SHORT_LINE = 0.6
+MIN_LINES_FOR_WIDTH = 3
+MIN_FULL_WIDTH = 20  # below this, lines are a table or a list, not wrapped prose
 _LINE_SPLIT = re.compile(r"\r\n|\r|\n")
 
 
@@ -42,37 +46,57 @@ def clean_line(line: str) -> str:
 
 
 def join_lines(lines: list[str]) -> str:
-    """Join visual lines into paragraphs separated by newlines."""
-    out: list[str] = []
-    for raw in lines:
-        line = clean_line(raw)
+    """Join visual lines into paragraphs separated by newlines.
+
+    A line ends its paragraph when it ends a sentence, or when it is much shorter
+    than the page's full lines (a heading, a paragraph's last line); otherwise the
+    next line continues it.
+    """
+    cleaned = [clean_line(line) for line in lines]
+    typical = _typical_width(cleaned)
+    paragraphs: list[str] = []
+    current = previous = ""
+    for line in cleaned:
         if not line:
-            if out and out[-1] != "\n":
-                out.append("\n")
-            continue
-        if not out or out[-1] == "\n":
-            out.append(line)
-            continue
-        previous = out[-1]
-        out[-1] = _join_pair(previous, line)
-    return "".join(_split_paragraphs(out)).strip()
-
-
-def _split_paragraphs(chunks: list[str]) -> list[str]:
-    result = []
-    for chunk in chunks:
-        if chunk == "\n":
-            if result and not result[-1].endswith("\n"):
-                result.append("\n")
+            if current:
+                paragraphs.append(current)
+            current = ""
+        elif not current:
+            current = line
+        elif _ends_paragraph(previous, typical):
+            paragraphs.append(current)
+            current = line
         else:
-            result.append(chunk)
-    return result
+            current = _glue(current, line)
+        previous = line
+    if current:
+        paragraphs.append(current)
+    return "\n".join(paragraphs)
 
 
-def _join_pair(previous: str, line: str) -> str:
+def display_width(line: str) -> int:
+    """Width in half-width cells: a CJK character takes two."""
+    return sum(2 if is_cjk(ch) else 1 for ch in line)
+
+
+def _typical_width(lines: list[str]) -> int:
+    """The width of a full line on this page, or 0 when there are too few to tell."""
+    widths = sorted(display_width(line) for line in lines if line)
+    if len(widths) < MIN_LINES_FOR_WIDTH:
+        return 0
+    typical = widths[int(0.8 * (len(widths) - 1))]
+    return typical if typical >= MIN_FULL_WIDTH else 0
+
+
+def _ends_paragraph(line: str, typical: int) -> bool:
+    if _PARAGRAPH_END.search(line):
+        return True
+    return bool(typical) and display_width(line) < SHORT_LINE * typical
+
+
+def _glue(previous: str, line: str) -> str:
+    """Join two pieces of one paragraph: no space next to CJK, one space otherwise."""
     last, first = previous[-1], line[0]
-    if _PARAGRAPH_END.search(previous):
-        return f"{previous}\n{line}"
     if last == "-" and len(previous) > 1 and previous[-2].isalpha() and first.islower():
         # A hyphen at a line end before a lower-case letter is most often a word
         # broken by the typesetter; it is kept (we never rewrite text) but not spaced.
@@ -90,12 +114,20 @@ def page_text(raw: str) -> str:
 
 
 def join_pages(texts: list[str]) -> str:
-    """The whole document's text: pages joined with the same rule as lines.
+    """The whole document's text, a paragraph running over a page break read as one.
 
-    A paragraph running over a page break must read as one, so the last line of
-    a page and the first of the next are joined like any other two lines.
+    Paragraph breaks inside a page are kept; at a page break the last line of a
+    page continues on the next page unless it ends a sentence.
     """
-    lines: list[str] = []
+    result = ""
     for text in texts:
-        lines.extend(text.split("\n"))
-    return join_lines(lines)
+        text = text.strip()
+        if not text:
+            continue
+        if not result:
+            result = text
+        elif _PARAGRAPH_END.search(result.rsplit("\n", 1)[-1]):
+            result = f"{result}\n{text}"
+        else:
+            result = _glue(result, text)
+    return result
