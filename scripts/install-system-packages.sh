@@ -11,7 +11,7 @@ runtime=(
   fonts-crosextra-caladea fonts-lxgw-wenkai fontconfig qpdf
   libpango-1.0-0 libpangoft2-1.0-0 gettext
 )
-test_only=(chromium)
+test_only=(chromium curl wget nginx-light)
 
 packages=("${runtime[@]}")
 if [ "${1:-runtime}" = "test" ]; then

@@ -241,3 +241,13 @@ WENKU_X_ACCEL_PREFIX = env_str("WENKU_X_ACCEL_PREFIX", "/_originals/")
 # An original is re-hashed before serving when its size or mtime changed, or when its
 # last verification is older than this.
 WENKU_VERIFY_INTERVAL_HOURS = env_int("WENKU_VERIFY_INTERVAL_HOURS", 24)
+# The wallet balance shown in the header.
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("wenku.commerce.context_processors.wallet")
+# Password-reset mail goes through Django's e-mail API; the console backend prints it.
+EMAIL_BACKEND = env_str("WENKU_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("WENKU_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("WENKU_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("WENKU_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("WENKU_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("WENKU_EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("WENKU_DEFAULT_FROM_EMAIL", "wenku@localhost")

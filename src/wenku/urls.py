@@ -14,6 +14,8 @@ from wenku.documents import views as document_views
 urlpatterns = [
     path("", document_views.home, name="home"),
     path("", include("wenku.documents.urls")),
+    # Buying, signed downloads, favorites, sharing, wallet and the "my …" pages.
+    path("", include("wenku.commerce.urls")),
     path("accounts/", include("wenku.accounts.urls")),
     # Django's set_language view, posted to by the footer's language switch.
     path("i18n/", include("django.conf.urls.i18n")),

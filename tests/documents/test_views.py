@@ -559,13 +559,15 @@ def test_download_streams_the_original_with_its_chinese_name(client, user, other
     content = "原文件的字节".encode() * 100
     document = make_document(user, content=content, filename="社区 图书馆 报告.docx")
 
-    response = login(client, other_user).get(f"/d/{document.pk}/download/")
+    # The button's URL redirects to the reader's signed link (see tests/commerce).
+    response = login(client, other_user).get(f"/d/{document.pk}/download/", follow=True)
 
     assert response.status_code == 200
+    assert response.redirect_chain[0][0].startswith("/download/")
     assert b"".join(response.streaming_content) == content
     disposition = response["Content-Disposition"]
     assert disposition.startswith("attachment;")
-    assert f"filename*=utf-8''{quote('社区 图书馆 报告.docx')}" in disposition
+    assert f"filename*=UTF-8''{quote('社区 图书馆 报告.docx', safe='')}" in disposition
 
 
 def test_download_of_hidden_or_unready_documents_is_404(client, user, other_user):
@@ -584,8 +586,8 @@ def test_download_of_a_corrupted_original_is_refused(client, user, caplog):
     originals.delete(document.blob.storage_name)
     originals.save(document.blob.storage_name, ContentFile(b"the rotten bytes"))
 
-    with caplog.at_level(logging.ERROR, logger="wenku.documents.views"):
-        response = login(client, user).get(f"/d/{document.pk}/download/")
+    with caplog.at_level(logging.ERROR, logger="wenku.commerce.views.buying"):
+        response = login(client, user).get(f"/d/{document.pk}/download/", follow=True)
 
     assert response.status_code == 500
     assert b"rotten" not in response.content
@@ -595,7 +597,7 @@ def test_download_of_a_corrupted_original_is_refused(client, user, caplog):
 def test_download_of_a_missing_original_is_refused(client, user):
     document = make_document(user)
     storage.originals().delete(document.blob.storage_name)
-    assert login(client, user).get(f"/d/{document.pk}/download/").status_code == 500
+    assert login(client, user).get(f"/d/{document.pk}/download/", follow=True).status_code == 500
 
 
 # --- reprocess ----------------------------------------------------------------------------

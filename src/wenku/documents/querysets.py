@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -25,7 +25,18 @@ class DocumentQuerySet(models.QuerySet):
         return self.filter(published)
 
     def downloadable_by(self, user: AbstractBaseUser | AnonymousUser) -> DocumentQuerySet:
-        """Until pricing exists, any logged-in user may download what they may see."""
+        """Ready documents the user may download: free ones they may see, their own,
+        everything for staff, and priced ones they bought (an active purchase).
+
+        Downloads need an account even when free: links are signed per user.
+        """
         if not user.is_authenticated:
             return self.none()
-        return self.visible_to(user).filter(status="ready")
+        visible = self.visible_to(user).filter(status="ready")
+        if user.is_staff:
+            return visible
+        # Imported here: commerce's models refer to documents, not the other way round.
+        from wenku.commerce.models import Purchase
+
+        bought = Purchase.objects.active().filter(buyer=user, document=OuterRef("pk"))
+        return visible.filter(Q(price=0) | Q(owner=user) | Exists(bought))

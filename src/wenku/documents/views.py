@@ -24,6 +24,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from wenku.commerce.detail import detail_context
+from wenku.commerce.views.buying import start_download
 from wenku.documents import services, storage
 from wenku.documents.models import Document, Page
 from wenku.documents.pipeline.errors import message_for
@@ -229,6 +231,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "previewable": allowed,
         "more_count": allowed - initial,
         "share_url": request.build_absolute_uri(document.get_absolute_url()),
+        # Price, purchase state, favorites, download count: the commerce side of the page.
+        **detail_context(request, document),
     }
     return render(request, "documents/detail.html", context)
 
@@ -303,27 +307,14 @@ def page_image(request: HttpRequest, pk: int, number: int, size: str) -> FileRes
 @login_required
 @require_safe
 def download(request: HttpRequest, pk: int) -> HttpResponse:
+    """下载文档: a redirect to the reader's signed, expiring download link if they may
+    have the file (free, theirs, bought, staff), else to the purchase confirmation.
+    The bytes themselves are served by ``commerce:download`` (Range, verification,
+    X-Accel-Redirect, download log)."""
     document = get_object_or_404(
-        Document.objects.downloadable_by(request.user).select_related("blob"), pk=pk
+        Document.objects.visible_to(request.user).filter(status=Status.READY), pk=pk
     )
-    originals = storage.originals()
-    name = document.blob.storage_name
-    try:
-        intact = storage.verify_sha256(originals, name, document.blob.sha256)
-    except FileNotFoundError:
-        intact = False
-    if not intact:
-        # Never serve bytes that are not the ones uploaded; an operator must restore them.
-        log.error(
-            "original failed verification document_id=%s sha256=%s",
-            document.pk,
-            document.blob.sha256,
-        )
-        return render(request, "documents/download_failed.html", {"document": document}, status=500)
-    # FileResponse sends a non-ASCII name as RFC 5987 filename*=utf-8''…, so Chinese survives.
-    return FileResponse(
-        originals.open(name, "rb"), as_attachment=True, filename=document.original_filename
-    )
+    return start_download(request, document)
 
 
 # --- management -----------------------------------------------------------------------
