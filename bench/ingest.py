@@ -8,6 +8,8 @@ measures per document:
            + WebP), with nothing around it;
   pipeline Wenku's whole pipeline (store, detect, convert, render, text, keywords,
            database rows, page images), stage by stage from its recorded events.
+  cold+render the same cold conversion followed by the same page rendering: what a
+           site converting with a cold soffice per file does for a preview.
 Targets (issue 2): pipeline <= 1.3x bare; cold >= 2x pipeline.
 
     .venv/bin/python bench/ingest.py [--repeat 3]
@@ -80,6 +82,11 @@ def cold_convert(src: Path, profile: Path, out: Path) -> None:
     )
 
 
+def cold_convert_and_render(src: Path, profile: Path, work: Path) -> int:
+    cold_convert(src, profile, work)
+    return len(render.render_pdf(work / f"{src.stem}.pdf", max_pages=10_000).pages)
+
+
 def bare_convert_and_render(src: Path, work: Path) -> int:
     pdf = get_warm_converter().convert(src, work / f"{src.stem}.pdf")
     return len(render.render_pdf(pdf, max_pages=10_000).pages)
@@ -110,7 +117,6 @@ def main() -> None:
     args = parser.parse_args()
 
     call_command("migrate", verbosity=0)
-    users = get_user_model()
     folder = DATA_DIR / "inputs"
     folder.mkdir()
     files = inputs(folder)
@@ -122,10 +128,11 @@ def main() -> None:
     print(f"machine: {platform.node()} {os.cpu_count()} cores, {platform.platform()}")
     print(f"python {sys.version.split()[0]}, LibreOffice {libreoffice_version()}")
     print(f"repeat: {args.repeat} (medians)\n")
-    header = (
+    columns = (
         "input",
         "pages",
         "cold s",
+        "cold+render s",
         "bare s",
         "pipeline s",
         "convert",
@@ -133,37 +140,49 @@ def main() -> None:
         "text+save",
         "pipe/bare",
         "cold/pipe",
+        "(cold+render)/pipe",
         "docs/min",
     )
-    print("| " + " | ".join(header) + " |")
-    print("|" + "---|" * len(header))
+    print("| " + " | ".join(columns) + " |")
+    print("|" + "---|" * len(columns))
     for label, path in files.items():
-        cold, bare, runs = [], [], []
-        for run in range(args.repeat):
-            work = DATA_DIR / f"work-{label}-{run}".replace(" ", "-")
-            work.mkdir()
-            cold.append(timed(cold_convert, path, profile, work))
-            bare.append(timed(bare_convert_and_render, path, work))
-            owner = users.objects.create(username=f"bench-{label}-{run}".replace(" ", "-"))
-            runs.append(pipeline(owner, path))
-            shutil.rmtree(work)
-        med = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
-        cold_s, bare_s = statistics.median(cold), statistics.median(bare)
-        row = (
-            label,
-            f"{med['pages']:.0f}",
-            f"{cold_s:.2f}",
-            f"{bare_s:.2f}",
-            f"{med['total']:.2f}",
-            f"{med['convert']:.2f}",
-            f"{med['render']:.2f}",
-            f"{med['text+save']:.2f}",
-            f"{med['total'] / bare_s:.2f}x",
-            f"{cold_s / med['total']:.2f}x",
-            f"{60 / med['total']:.0f}",
-        )
-        print("| " + " | ".join(row) + " |")
+        print("| " + " | ".join(measure(label, path, profile, args.repeat)) + " |", flush=True)
     shutil.rmtree(DATA_DIR, ignore_errors=True)
+
+
+def measure(label: str, path: Path, profile: Path, repeat: int) -> tuple[str, ...]:
+    """Medians of ``repeat`` rounds; each round runs every variant once, in turn, so
+    load from elsewhere on the machine affects them alike."""
+    users = get_user_model()
+    cold, cold_render, bare, runs = [], [], [], []
+    for run in range(repeat):
+        work = DATA_DIR / f"work-{label}-{run}".replace(" ", "-")
+        work.mkdir()
+        cold.append(timed(cold_convert, path, profile, work))
+        cold_render.append(timed(cold_convert_and_render, path, profile, work))
+        bare.append(timed(bare_convert_and_render, path, work))
+        owner = users.objects.create(username=f"bench-{label}-{run}".replace(" ", "-"))
+        runs.append(pipeline(owner, path))
+        shutil.rmtree(work)
+    med = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
+    cold_s, bare_s = statistics.median(cold), statistics.median(bare)
+    cold_render_s = statistics.median(cold_render)
+    total = med["total"]
+    return (
+        label,
+        f"{med['pages']:.0f}",
+        f"{cold_s:.2f}",
+        f"{cold_render_s:.2f}",
+        f"{bare_s:.2f}",
+        f"{total:.2f}",
+        f"{med['convert']:.2f}",
+        f"{med['render']:.2f}",
+        f"{med['text+save']:.2f}",
+        f"{total / bare_s:.2f}x",
+        f"{cold_s / total:.2f}x",
+        f"{cold_render_s / total:.2f}x",
+        f"{60 / total:.0f}",
+    )
 
 
 def libreoffice_version() -> str:

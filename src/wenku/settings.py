@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "wenku.accounts",
     "wenku.documents",
+    "wenku.discovery",
 ]
 
 MIDDLEWARE = [
@@ -187,6 +188,15 @@ WENKU_DEFAULT_PREVIEW_PAGES = env_int("WENKU_DEFAULT_PREVIEW_PAGES", 10)
 WENKU_INITIAL_PREVIEW_PAGES = 3
 WENKU_PROCESS_ATTEMPTS = env_int("WENKU_PROCESS_ATTEMPTS", 3)
 WENKU_TMP_DIR = DATA_DIR / "tmp"
+
+# Search: a backend class by dotted path; by default the one built on the database in use.
+_SEARCH_BACKENDS = {
+    "django.db.backends.sqlite3": "wenku.discovery.search.sqlite.Fts5Backend",
+    "django.db.backends.postgresql": "wenku.discovery.search.postgres.PostgresBackend",
+}
+WENKU_SEARCH_BACKEND = env_str(
+    "WENKU_SEARCH_BACKEND", _SEARCH_BACKENDS[DATABASES["default"]["ENGINE"]]
+)
 
 # Production hardening; `WENKU_HTTPS=1` behind a TLS-terminating proxy.
 HTTPS = env_bool("WENKU_HTTPS", False)

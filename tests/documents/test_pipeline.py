@@ -143,3 +143,17 @@ def test_unpublished_import_stays_private(user, tmp_path):
     assert document.status == Status.READY
     assert not document.is_published
     assert not Document.objects.published().filter(pk=document.pk).exists()
+
+
+def test_search_index_follows_the_pipeline(user, tmp_path, django_capture_on_commit_callbacks):
+    """GIVEN a processed, published document WHEN it is reprocessed and then fails
+    THEN search finds it while ready and no longer once it is queued or failed."""
+    from wenku.discovery.services import search_documents
+
+    document = ingest_file(user, pdf_with_pages(tmp_path / "pages.pdf", 2))
+    assert [r.document.pk for r in search_documents("Page").results] == [document.pk]
+
+    services.reprocess(document, actor=user)  # on-commit processing not run: stays queued
+    assert search_documents("Page").results == []
+    services.fail(document, "corrupt", "test")
+    assert search_documents("Page").results == []

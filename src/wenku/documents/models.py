@@ -50,6 +50,14 @@ class Document(models.Model):
     format = models.CharField(_("format"), max_length=16, blank=True)
     page_count = models.PositiveIntegerField(_("pages"), default=0)
     keywords = models.JSONField(_("keywords"), default=list, blank=True)
+    category = models.ForeignKey(
+        "discovery.Category",
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="documents",
+    )
     price = models.PositiveIntegerField(
         _("price (points)"), default=0, help_text=_("0 means free to download.")
     )

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from wenku.discovery import indexing
 from wenku.documents import storage
 from wenku.documents.models import Blob, Document, DocumentEvent, Page
 from wenku.documents.pipeline import keywords as keywords_step
@@ -217,6 +218,8 @@ def _save_results(document: Document, rendered, title: str, words: list[str]) ->
         document.published_at = document.processed_at
     document.save()
     record(document, from_status, Status.READY, reason=f"{len(page_rows)} pages")
+    # Inside the transaction, so the search index rolls back with the document.
+    indexing.document_changed(document)
 
 
 def _delete_page_images(document_id: int) -> None:
@@ -240,6 +243,7 @@ def fail(document: Document, code: str, detail: str = "") -> None:
         update_fields=["status", "error_code", "error_message", "lease_until", "processed_at"]
     )
     record(document, from_status, Status.FAILED, reason=f"{code}: {detail}"[:2000])
+    indexing.document_changed(document)
     log.info("document failed document_id=%s code=%s detail=%s", document.pk, code, detail)
 
 
@@ -256,6 +260,7 @@ def reprocess(document: Document, *, actor=None) -> Document:
             update_fields=["status", "attempts", "lease_until", "error_code", "error_message"]
         )
         record(document, from_status, Status.QUEUED, actor=actor, reason="reprocess requested")
+        indexing.document_changed(document)  # out of search until it is ready again
         enqueue_processing(document)
     return document
 

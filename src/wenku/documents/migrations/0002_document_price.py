@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('documents', '0001_initial'),
+        ("documents", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='document',
-            name='price',
-            field=models.PositiveIntegerField(default=0, help_text='0 means free to download.', verbose_name='price (points)'),
+            model_name="document",
+            name="price",
+            field=models.PositiveIntegerField(
+                default=0, help_text="0 means free to download.", verbose_name="price (points)"
+            ),
         ),
     ]

@@ -1,0 +1,373 @@
+"""Search and related-documents benchmark over a synthetic corpus, for each backend.
+
+    .venv/bin/python bench/search.py                     # 100,000 documents, both backends
+    .venv/bin/python bench/search.py --documents 5000    # a quick try
+    .venv/bin/python bench/search.py --backends fts5
+
+Documents are random texts of 200–400 words drawn, by frequency, from the 30,000
+most frequent entries of jieba's own dictionary (real Chinese words with a
+realistic, Zipf-like spread), titles of 3–6 mid-frequency words, keywords ranked
+by TF-IDF as the pipeline ranks them. Each backend gets a fresh database (a
+temporary SQLite file; the PostgreSQL database ``wenku_bench`` on 127.0.0.1, dropped
+and created again) and runs in a child process of its own, because Django's
+database settings are fixed per process.
+
+Reported per backend: index build time (`rebuild`, segmentation on ``--workers``
+processes), index size, p50/p99 latency of the application's search (top 20 with
+highlighted snippets and the total count) for 1-word, 2-word and sentence
+queries, next to the bare ranked query of the same terms (one SQL statement, top
+20 ids, no snippets, no count, no visibility join), and related documents.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+CHECKOUT = Path(__file__).resolve().parent.parent
+PG_URL = "postgresql://postgres@127.0.0.1:5432/wenku_bench"
+BACKENDS = {
+    "fts5": "wenku.discovery.search.sqlite.Fts5Backend",
+    "postgres": "wenku.discovery.search.postgres.PostgresBackend",
+}
+VOCABULARY_SIZE = 30_000
+FORMATS = ["pdf", "docx", "pptx", "xlsx", "txt"]
+
+
+# --- the parent: one child per backend, then a table ------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--documents", type=int, default=100_000)
+    parser.add_argument("--queries", type=int, default=300, help="per query kind")
+    parser.add_argument("--backends", default="fts5,postgres")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--seed", type=int, default=20240)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(run_child(args)))
+        return
+    results = []
+    for name in args.backends.split(","):
+        results.append(spawn(name, args))
+    print_table(results, args.documents)
+
+
+def spawn(name: str, args) -> dict:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "wenku.settings", "WENKU_LOG_LEVEL": "WARNING"}
+    env["WENKU_SEARCH_BACKEND"] = BACKENDS[name]
+    with tempfile.TemporaryDirectory(prefix="wenku-bench-") as data_dir:
+        env["WENKU_DATA_DIR"] = data_dir
+        env.pop("WENKU_DATABASE_URL", None)
+        if name == "postgres":
+            recreate_pg_database()
+            env["WENKU_DATABASE_URL"] = PG_URL
+        command = [sys.executable, __file__, "--child", name]
+        for option in ("documents", "queries", "workers", "seed"):
+            command += [f"--{option}", str(getattr(args, option))]
+        done = subprocess.run(command, env=env, stdout=subprocess.PIPE, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def recreate_pg_database() -> None:
+    import psycopg
+
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as pg:
+        pg.execute("DROP DATABASE IF EXISTS wenku_bench")
+        pg.execute("CREATE DATABASE wenku_bench")
+
+
+def print_table(results: list[dict], documents: int) -> None:
+    print(f"\nsearch benchmark, {documents:,} documents\n")
+    header = f"{'':24}" + "".join(f"{r['backend']:>22}" for r in results)
+    print(header)
+    rows = [
+        ("index build (s)", lambda r: f"{r['build_seconds']:.1f}"),
+        ("index size (MB)", lambda r: f"{r['index_mb']:.0f}"),
+    ]
+    for kind in ("1-word", "2-word", "sentence"):
+        for which in ("app", "bare"):
+            rows.append(
+                (
+                    f"{kind} {which} p50/p99 ms",
+                    lambda r, k=kind, w=which: f"{r[k][w]['p50']:.1f} / {r[k][w]['p99']:.1f}",
+                )
+            )
+        rows.append((f"{kind} app/bare p99", lambda r, k=kind: f"{r[k]['ratio_p99']:.2f}x"))
+        rows.append((f"{kind} hits (median)", lambda r, k=kind: f"{r[k]['median_total']:,}"))
+    rows.append(
+        ("related p50/p99 ms", lambda r: f"{r['related']['p50']:.1f} / {r['related']['p99']:.1f}")
+    )
+    for label, cell in rows:
+        print(f"{label:24}" + "".join(f"{cell(r):>22}" for r in results))
+
+
+# --- the child: one backend, one database ---------------------------------------
+
+
+def run_child(args) -> dict:
+    import django
+
+    sys.path.insert(0, str(CHECKOUT / "src"))
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    rng = random.Random(args.seed)
+    log(f"{args.child}: generating {args.documents:,} documents")
+    texts = generate_corpus(rng, args.documents)
+
+    from wenku.discovery.search import get_backend
+    from wenku.documents.models import Document
+
+    backend = get_backend()
+    log(f"{args.child}: indexing")
+    started = time.perf_counter()
+    indexed = backend.rebuild(Document.objects.published(), workers=args.workers)
+    build_seconds = time.perf_counter() - started
+    assert indexed == args.documents, indexed
+    result = {
+        "backend": args.child,
+        "build_seconds": build_seconds,
+        "index_mb": index_megabytes(args.child),
+    }
+    queries = make_queries(rng, texts, args.queries)
+    for kind, batch in queries.items():
+        log(f"{args.child}: {kind} queries")
+        result[kind] = time_queries(backend, batch, args.child)
+    result["related"] = time_related(rng, args.queries)
+    return result
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def vocabulary() -> tuple[list[str], list[int]]:
+    """The most frequent words of jieba's dictionary, Chinese only, with their frequencies."""
+    import jieba
+
+    entries = []
+    with open(Path(jieba.__file__).parent / "dict.txt", encoding="utf-8") as handle:
+        for line in handle:
+            word, freq, *_ = line.split()
+            if all("\u4e00" <= char <= "\u9fff" for char in word):
+                entries.append((int(freq), word))
+    entries.sort(reverse=True)
+    entries = entries[:VOCABULARY_SIZE]
+    return [word for _, word in entries], [freq for freq, _ in entries]
+
+
+def generate_corpus(rng: random.Random, count: int) -> list[list[str]]:
+    """Insert ``count`` published documents with one page each; returns their words."""
+    import itertools
+
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+    from django.utils import timezone
+
+    from wenku.documents.models import Blob, Document, Page
+    from wenku.documents.pipeline.keywords import is_keyword_candidate
+
+    words, freqs = vocabulary()
+    cumulative = list(itertools.accumulate(freqs))
+    title_words = words[500:20_000]
+    idf = _idf()
+    owner = get_user_model().objects.create(username="bench")
+    blob = Blob.objects.create(sha256="0" * 64, size=1)
+    now = timezone.now()
+    all_words: list[list[str]] = []
+    batch = 2_000
+    for start in range(0, count, batch):
+        documents, pages = [], []
+        for _ in range(min(batch, count - start)):
+            body = rng.choices(words, cum_weights=cumulative, k=rng.randint(200, 400))
+            title = rng.sample(title_words, rng.randint(3, 6))
+            all_words.append(body)
+            counts = Counter(w for w in body if is_keyword_candidate(w))
+            for word in title:
+                counts[word] += 3
+            ranked = sorted(counts, key=lambda w: -counts[w] * idf.get(w, 12.0))
+            published = now - timezone.timedelta(minutes=rng.randint(0, 2 * 365 * 24 * 60))
+            documents.append(
+                Document(
+                    owner=owner,
+                    blob=blob,
+                    original_filename="bench.pdf",
+                    title="".join(title),
+                    format=rng.choice(FORMATS),
+                    page_count=rng.randint(1, 300),
+                    keywords=ranked[:8],
+                    status=Document.Status.READY,
+                    processed_at=published,
+                    published_at=published,
+                )
+            )
+            pages.append(_punctuate(rng, body))
+        with transaction.atomic():
+            Document.objects.bulk_create(documents)
+            Page.objects.bulk_create(
+                Page(document=doc, number=1, width=595, height=842, text=text)
+                for doc, text in zip(documents, pages, strict=True)
+            )
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # planner statistics, as a live site's autovacuum keeps them
+    return all_words
+
+
+def _idf() -> dict[str, float]:
+    import jieba.analyse
+
+    return jieba.analyse.default_tfidf.idf_freq
+
+
+def _punctuate(rng: random.Random, words: list[str]) -> str:
+    out = []
+    for index, word in enumerate(words, start=1):
+        out.append(word)
+        if index % rng.randint(8, 16) == 0:
+            out.append("，" if rng.random() < 0.7 else "。")
+    return "".join(out)
+
+
+def make_queries(rng: random.Random, texts: list[list[str]], count: int) -> dict[str, list[str]]:
+    """1-word and 2-word queries drawn by corpus frequency (readers search popular words);
+    sentences are 6–12 consecutive words of a random document (a pasted sentence)."""
+    from wenku.discovery.search.text import parse_query
+
+    counts: Counter[str] = Counter()
+    for text in texts[:2_000]:
+        counts.update(text)
+    candidates = [w for w in counts if len(w) >= 2 and parse_query(w)]
+    weights = [counts[w] for w in candidates]
+    one = rng.choices(candidates, weights=weights, k=count)
+    two = [" ".join(rng.choices(candidates, weights=weights, k=2)) for _ in range(count)]
+    sentences = []
+    for _ in range(count):
+        text = rng.choice(texts)
+        length = rng.randint(6, 12)
+        start = rng.randint(0, len(text) - length)
+        sentences.append("".join(text[start : start + length]))
+    return {"1-word": one, "2-word": two, "sentence": sentences}
+
+
+def time_queries(backend, queries: list[str], name: str) -> dict:
+    from wenku.discovery.search import text
+
+    bare = bare_query(name)
+    for query in queries[:20]:  # warm the caches
+        backend.search(query)
+    app_times, bare_times, totals = [], [], []
+    for query in queries:
+        started = time.perf_counter()
+        page = backend.search(query)
+        app_times.append(time.perf_counter() - started)
+        totals.append(page.total)
+        terms = text.parse_query(query)
+        if not page.matched_all_terms:
+            terms = text.rarest(terms, text.OR_FALLBACK_TERMS)
+        started = time.perf_counter()
+        bare(terms, page.matched_all_terms)
+        bare_times.append(time.perf_counter() - started)
+    app, raw = summary(app_times), summary(bare_times)
+    return {
+        "app": app,
+        "bare": raw,
+        "ratio_p99": app["p99"] / raw["p99"] if raw["p99"] else 0.0,
+        "median_total": int(statistics.median(totals)),
+    }
+
+
+def bare_query(name: str):
+    """The ranked query alone: same terms, same weights, top 20 ids."""
+    from django.db import connection
+
+    if name == "fts5":
+        from wenku.discovery.search.sqlite import SEARCH_WEIGHTS, match_expression
+
+        sql = (
+            f"SELECT rowid, bm25(discovery_fts, {SEARCH_WEIGHTS}) AS score FROM discovery_fts "
+            "WHERE discovery_fts MATCH %s ORDER BY score LIMIT 20"
+        )
+
+        def run(terms, match_all):
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [match_expression(terms, match_all)])
+                return cursor.fetchall()
+
+        return run
+
+    from wenku.discovery.search.postgres import RANK_WEIGHTS, tsquery_literal
+
+    sql = (
+        "SELECT document_id, ts_rank(%s::float4[], search_vector, %s::tsquery, 1) AS score "
+        "FROM discovery_pg_search WHERE search_vector @@ %s::tsquery "
+        "ORDER BY score DESC LIMIT 20"
+    )
+
+    def run_pg(terms, match_all):
+        query = tsquery_literal(terms, match_all)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [RANK_WEIGHTS, query, query])
+            return cursor.fetchall()
+
+    return run_pg
+
+
+def time_related(rng: random.Random, count: int) -> dict:
+    from wenku.discovery.related import related_documents
+    from wenku.documents.models import Document
+
+    ids = list(Document.objects.values_list("pk", flat=True))
+    documents = list(Document.objects.filter(pk__in=rng.sample(ids, count)))
+    for document in documents[:20]:
+        related_documents(document)
+    times, sizes = [], []
+    for document in documents:
+        started = time.perf_counter()
+        found = related_documents(document)
+        times.append(time.perf_counter() - started)
+        sizes.append(len(found))
+    return {**summary(times), "median_found": statistics.median(sizes)}
+
+
+def summary(seconds: list[float]) -> dict:
+    ordered = sorted(seconds)
+    return {
+        "p50": 1000 * ordered[len(ordered) // 2],
+        "p99": 1000 * ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))],
+    }
+
+
+def index_megabytes(name: str) -> float:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if name == "fts5":
+            cursor.execute("PRAGMA page_size")
+            page_size = cursor.fetchone()[0]
+            try:
+                cursor.execute("SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'discovery_fts%%'")
+                return cursor.fetchone()[0] / 1e6
+            except Exception:  # dbstat not compiled in: whole file less the documents
+                cursor.execute("PRAGMA page_count")
+                return cursor.fetchone()[0] * page_size / 1e6
+        cursor.execute("SELECT pg_total_relation_size('discovery_pg_search')")
+        return cursor.fetchone()[0] / 1e6
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,39 @@
+"""The WHERE clause both backends put on ``documents_document AS d``.
+
+Visibility is checked again here, not only when indexing: a document taken down
+between an index update and a query must never show in a result.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from wenku.discovery.search.base import Price, SearchFilters
+
+
+@cache
+def _has_field(name: str) -> bool:
+    """Whether Document has this field yet (categories arrive in a later migration)."""
+    from wenku.documents.models import Document
+
+    return any(field.name == name for field in Document._meta.get_fields())
+
+
+def where(filters: SearchFilters) -> tuple[str, list]:
+    clauses = ["d.status = 'ready'", "d.published_at IS NOT NULL"]
+    params: list = []
+    if filters.formats:
+        clauses.append(f"d.format IN ({', '.join(['%s'] * len(filters.formats))})")
+        params.extend(filters.formats)
+    if filters.category_ids and _has_field("category"):
+        clauses.append(f"d.category_id IN ({', '.join(['%s'] * len(filters.category_ids))})")
+        params.extend(filters.category_ids)
+    if filters.min_pages is not None:
+        clauses.append("d.page_count >= %s")
+        params.append(filters.min_pages)
+    if filters.max_pages is not None:
+        clauses.append("d.page_count <= %s")
+        params.append(filters.max_pages)
+    if filters.price is not None and _has_field("price"):
+        clauses.append("d.price = 0" if filters.price == Price.FREE else "d.price > 0")
+    return " AND ".join(clauses), params

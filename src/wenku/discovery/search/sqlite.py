@@ -1,0 +1,128 @@
+"""SQLite FTS5 over pre-segmented text: the embedded default.
+
+The virtual table ``discovery_fts`` (created by migration 0001 on SQLite only)
+holds the stored text of search.text in three columns, rowid = document id.
+Its ``unicode61`` tokenizer only splits that text on the spaces and punctuation
+already there — never the ``trigram`` tokenizer, which cannot match the
+two-character words most Chinese queries are made of.
+"""
+
+from __future__ import annotations
+
+from django.db import connection, transaction
+
+from wenku.discovery.search import filters_sql
+from wenku.discovery.search.base import (
+    COUNT_LIMIT,
+    IndexEntry,
+    Query,
+    RawHit,
+    SearchBackend,
+    Sort,
+)
+from wenku.discovery.search.text import Term
+
+TABLE = "discovery_fts"
+# bm25 weights for (title, body, keywords): a title word counts as five body words;
+# keywords repeat title and body words, so for search they must not count again.
+SEARCH_WEIGHTS = "5.0, 1.0, 0.0"
+# Related documents compare a document's keywords with others' titles and keywords.
+RELATED_WEIGHTS = "2.0, 0.0, 1.0"
+
+_ORDER = {
+    Sort.RELEVANCE: "score, discovery_fts.rowid",
+    Sort.NEWEST: "d.published_at DESC, d.id DESC",
+    Sort.DOWNLOADS: "d.published_at DESC, d.id DESC",
+}
+
+
+def match_expression(terms: list[Term], match_all: bool, columns: str = "title body") -> str:
+    """An FTS5 query where every user word is a quoted string: no syntax reaches MATCH."""
+    quoted = ['"' + " ".join(term.pieces).replace('"', '""') + '"' for term in terms]
+    joiner = " AND " if match_all else " OR "
+    return f"{{{columns}}} : ({joiner.join(quoted)})"
+
+
+class Fts5Backend(SearchBackend):
+    def write(self, entries: list[IndexEntry]) -> None:
+        if not entries:
+            return
+        # One transaction per batch: FTS5 flushes a new index segment at every commit.
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(
+                f"DELETE FROM {TABLE} WHERE rowid = %s", [(e.document_id,) for e in entries]
+            )
+            cursor.executemany(
+                f"INSERT INTO {TABLE} (rowid, title, body, keywords) VALUES (%s, %s, %s, %s)",
+                [(e.document_id, e.title, e.body, e.keywords) for e in entries],
+            )
+
+    def remove_document(self, document_id: int) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {TABLE} WHERE rowid = %s", [document_id])
+
+    def clear(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {TABLE}")
+
+    def count(self) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM {TABLE}")
+            return cursor.fetchone()[0]
+
+    def rebuild(self, documents=None, **kwargs) -> int:
+        indexed = super().rebuild(documents, **kwargs)
+        # Merge the many small segments bulk loading leaves: fewer b-trees per query.
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {TABLE}({TABLE}) VALUES ('optimize')")
+        return indexed
+
+    def run(self, query: Query) -> tuple[list[RawHit], int]:
+        where, params = filters_sql.where(query.filters)
+        match = match_expression(query.terms, query.match_all)
+        source = (
+            f"FROM {TABLE} JOIN documents_document AS d ON d.id = {TABLE}.rowid "
+            f"WHERE {TABLE} MATCH %s AND {where}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {TABLE}.rowid, bm25({TABLE}, {SEARCH_WEIGHTS}) AS score {source} "
+                f"ORDER BY {_ORDER[query.sort]} LIMIT %s OFFSET %s",
+                [match, *params, query.limit, query.offset],
+            )
+            ranked = cursor.fetchall()
+            if query.offset == 0 and len(ranked) < query.limit:
+                total = len(ranked)  # the whole result is on this page: no need to count
+            else:
+                cursor.execute(
+                    f"SELECT count(*) FROM (SELECT 1 {source} LIMIT {COUNT_LIMIT})",
+                    [match, *params],
+                )
+                total = cursor.fetchone()[0]
+            if not ranked:
+                return [], total
+            # Stored text only for the page shown, not for every match while sorting.
+            ids = [row[0] for row in ranked]
+            cursor.execute(
+                f"SELECT rowid, title, body FROM {TABLE} WHERE rowid IN "
+                f"({', '.join(['%s'] * len(ids))})",
+                ids,
+            )
+            stored = {row[0]: row[1:] for row in cursor.fetchall()}
+        hits = [
+            RawHit(document_id, -score, *stored[document_id])
+            for document_id, score in ranked
+            if document_id in stored
+        ]
+        return hits, total
+
+    def related_ids(self, document_id: int, terms: list[Term], limit: int) -> list[int]:
+        if not terms:
+            return []
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s AND rowid != %s "
+                f"ORDER BY bm25({TABLE}, {RELATED_WEIGHTS}) LIMIT %s",
+                [match_expression(terms, False, "title keywords"), document_id, limit],
+            )
+            return [row[0] for row in cursor.fetchall()]
