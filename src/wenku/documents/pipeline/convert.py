@@ -29,7 +29,7 @@ from wenku.documents.pipeline.libreoffice import (
     convert_with_cli,
     get_warm_converter,
     kill_group,
-    memory_limiter,
+    start_limited,
 )
 
 logger = logging.getLogger(__name__)
@@ -148,12 +148,9 @@ def _layout(source: Path, detected: DetectedFormat, workdir: Path, timeout: int 
         detected.encoding or "utf-8",
     ]
     limit = timeout or settings.WENKU_CONVERT_TIMEOUT
-    proc = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-        preexec_fn=memory_limiter(settings.WENKU_CONVERT_MEMORY_MB),
+    # Same limits and font substitutions as LibreOffice: EPUBs name 宋体 too.
+    proc = start_limited(
+        command, memory_mb=settings.WENKU_CONVERT_MEMORY_MB, stderr=subprocess.PIPE
     )
     try:
         out, err = proc.communicate(timeout=limit)

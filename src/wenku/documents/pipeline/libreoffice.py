@@ -92,6 +92,22 @@ def memory_limiter(memory_mb: int) -> Callable[[], None]:
     return limit_address_space
 
 
+def start_limited(
+    command: list[str], *, memory_mb: int, stderr: int = subprocess.STDOUT
+) -> subprocess.Popen:
+    """Start a converter child: its own process group (so a timeout can kill all it
+    started), capped address space, and the font substitutions."""
+    return subprocess.Popen(
+        command,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        env=child_env(),
+        start_new_session=True,
+        preexec_fn=memory_limiter(memory_mb),
+    )
+
+
 def kill_group(proc: subprocess.Popen) -> None:
     """SIGKILL a child's whole process group and reap the child.
 
@@ -328,15 +344,7 @@ class WarmConverter:
             "--user-installation", str(self._profile),
             "--conversion-timeout", str(self.timeout + SERVER_TIMEOUT_MARGIN),
         ]  # fmt: skip
-        self._proc = subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            env=child_env(),
-            start_new_session=True,
-            preexec_fn=memory_limiter(self.memory_mb),
-        )
+        self._proc = start_limited(command, memory_mb=self.memory_mb)
         threading.Thread(
             target=_forward_output, args=(self._proc,), name="unoserver-log", daemon=True
         ).start()
@@ -466,15 +474,7 @@ def _run_soffice(src: Path, outdir: Path, profile: Path, timeout: int) -> tuple[
         "--nofirststartwizard", f"-env:UserInstallation={profile.as_uri()}",
         "--convert-to", "pdf", "--outdir", str(outdir), str(src),
     ]  # fmt: skip
-    proc = subprocess.Popen(
-        command,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env=child_env(),
-        start_new_session=True,
-        preexec_fn=memory_limiter(settings.WENKU_CONVERT_MEMORY_MB),
-    )
+    proc = start_limited(command, memory_mb=settings.WENKU_CONVERT_MEMORY_MB)
     try:
         output, _ = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired as exc:
