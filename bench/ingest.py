@@ -37,6 +37,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
@@ -84,12 +85,18 @@ def cold_convert(src: Path, profile: Path, out: Path) -> None:
 
 def cold_convert_and_render(src: Path, profile: Path, work: Path) -> int:
     cold_convert(src, profile, work)
-    return len(render.render_pdf(work / f"{src.stem}.pdf", max_pages=10_000).pages)
+    return len(render_all(work / f"{src.stem}.pdf"))
 
 
 def bare_convert_and_render(src: Path, work: Path) -> int:
     pdf = get_warm_converter().convert(src, work / f"{src.stem}.pdf")
-    return len(render.render_pdf(pdf, max_pages=10_000).pages)
+    return len(render_all(pdf))
+
+
+def render_all(pdf: Path) -> list:
+    """Page rendering as the pipeline does it (same processes), for like-for-like."""
+    processes = settings.WENKU_RENDER_PROCESSES
+    return render.render_pdf(pdf, max_pages=10_000, processes=processes).pages
 
 
 def pipeline(owner, src: Path) -> dict[str, float]:
@@ -124,10 +131,12 @@ def main() -> None:
     warm_up = DATA_DIR / "warm-up"
     cold_convert(files["docx 1 page"], profile, warm_up)  # profile creation is not counted
     bare_convert_and_render(files["docx 1 page"], warm_up)  # starts the warm server
+    bare_convert_and_render(files["docx 10 pages"], warm_up)  # starts the render pool
 
     print(f"machine: {platform.node()} {os.cpu_count()} cores, {platform.platform()}")
     print(f"python {sys.version.split()[0]}, LibreOffice {libreoffice_version()}")
-    print(f"repeat: {args.repeat} (medians)\n")
+    processes = settings.WENKU_RENDER_PROCESSES
+    print(f"repeat: {args.repeat} (medians), render processes: {processes}\n")
     columns = (
         "input",
         "pages",

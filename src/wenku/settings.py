@@ -6,6 +6,7 @@ all state under one directory, ``WENKU_DATA_DIR``. See docs/configuration.md.
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
@@ -187,6 +188,8 @@ WENKU_MAX_UNPACKED_MB = env_int("WENKU_MAX_UNPACKED_MB", 512)
 WENKU_DEFAULT_PREVIEW_PAGES = env_int("WENKU_DEFAULT_PREVIEW_PAGES", 10)
 WENKU_INITIAL_PREVIEW_PAGES = 3
 WENKU_PROCESS_ATTEMPTS = env_int("WENKU_PROCESS_ATTEMPTS", 3)
+# Processes rendering one long document's pages at once (WebP encoding is CPU-bound).
+WENKU_RENDER_PROCESSES = env_int("WENKU_RENDER_PROCESSES", min(os.cpu_count() or 1, 4))
 WENKU_TMP_DIR = DATA_DIR / "tmp"
 
 # Search: a backend class by dotted path; by default the one built on the database in use.
@@ -223,6 +226,7 @@ LOGGING = {
         "jieba": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
         "unoserver": {"level": "WARNING"},
+        "pikepdf": {"level": "WARNING"},
         "weasyprint": {"level": "ERROR"},
     },
 }

@@ -177,7 +177,12 @@ def _run_pipeline(document: Document, workdir: Path) -> None:
     pdf = to_pdf(original, detected, workdir, timeout=settings.WENKU_CONVERT_TIMEOUT)
 
     advance(document, Status.RENDERING)
-    rendered = render_step.render_pdf(pdf, workdir / "pages", max_pages=settings.WENKU_MAX_PAGES)
+    rendered = render_step.render_pdf(
+        pdf,
+        workdir / "pages",
+        max_pages=settings.WENKU_MAX_PAGES,
+        processes=settings.WENKU_RENDER_PROCESSES,
+    )
 
     advance(document, Status.ANALYZING)
     texts = [page.text for page in rendered.pages]
