@@ -16,6 +16,8 @@ urlpatterns = [
     path("", include("wenku.documents.urls")),
     # Buying, signed downloads, favorites, sharing, wallet and the "my …" pages.
     path("", include("wenku.commerce.urls")),
+    # Search, categories, tags, sitemap.xml and robots.txt.
+    path("", include("wenku.discovery.urls")),
     path("accounts/", include("wenku.accounts.urls")),
     # Django's set_language view, posted to by the footer's language switch.
     path("i18n/", include("django.conf.urls.i18n")),

@@ -36,7 +36,14 @@ class PricingForm(forms.ModelForm):
 
     class Meta:
         model = Document
-        fields = ("price", "preview_pages")
+        fields = ("price", "preview_pages", "category")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # A form posted without the category select (an older page, a script) leaves
+        # the category as it is instead of clearing it.
+        if self.is_bound and "category" not in self.data:
+            del self.fields["category"]
 
     def clean_price(self) -> int:
         price = self.cleaned_data["price"]

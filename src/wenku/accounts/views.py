@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from wenku.accounts.forms import PricingForm, ProfileForm, RegisterForm
+from wenku.discovery.categories import CategorySuggester
 from wenku.documents.models import Document
 
 UPLOADS_PAGE_SIZE = 20
@@ -66,5 +67,10 @@ def my_uploads(request: HttpRequest) -> HttpResponse:
         return redirect(f"{request.path}?page={request.GET.get('page', 1)}#doc-{document.pk}")
     documents = Document.objects.filter(owner=request.user).order_by("-created_at", "-id")
     page_obj = Paginator(documents, UPLOADS_PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [(document, PricingForm(instance=document)) for document in page_obj]
-    return render(request, "accounts/my_uploads.html", {"page_obj": page_obj, "rows": rows})
+    suggester = CategorySuggester()
+    rows = [
+        (document, PricingForm(instance=document), suggester.suggest(document))
+        for document in page_obj
+    ]
+    context = {"page_obj": page_obj, "rows": rows, "categories": suggester.categories}
+    return render(request, "accounts/my_uploads.html", context)

@@ -59,3 +59,24 @@ class Category(models.Model):
             chain.insert(0, node)
             node = node.parent
         return chain
+
+
+class DocumentView(models.Model):
+    """Views of one document on one day: one row per document and day, not per view,
+    so counting stays an UPDATE of one row and rankings sum a few rows per document."""
+
+    document = models.ForeignKey(
+        "documents.Document", on_delete=models.CASCADE, related_name="daily_views"
+    )
+    day = models.DateField(db_index=True)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("daily views")
+        verbose_name_plural = _("daily views")
+        constraints = [
+            models.UniqueConstraint(fields=["document", "day"], name="unique_document_view_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document_id} {self.day}: {self.count}"

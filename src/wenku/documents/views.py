@@ -26,6 +26,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from wenku.commerce.detail import detail_context
 from wenku.commerce.views.buying import start_download
+from wenku.discovery.rankings import rankings
+from wenku.discovery.seo import document_context
 from wenku.documents import services, storage
 from wenku.documents.models import Document, Page
 from wenku.documents.pipeline.errors import message_for
@@ -54,7 +56,9 @@ def home(request: HttpRequest) -> HttpResponse:
         Document.objects.published().select_related("owner").order_by("-published_at", "-id")
     )
     page_obj = Paginator(documents, HOME_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "documents/home.html", {"page_obj": page_obj})
+    # Rankings only on the first page: later pages are for browsing the newest list.
+    ranked = rankings() if page_obj.number == 1 else None
+    return render(request, "documents/home.html", {"page_obj": page_obj, "rankings": ranked})
 
 
 # --- upload ---------------------------------------------------------------------------
@@ -233,6 +237,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "share_url": request.build_absolute_uri(document.get_absolute_url()),
         # Price, purchase state, favorites, download count: the commerce side of the page.
         **detail_context(request, document),
+        # SEO tags, 你可能关注的文档 and the view counter: the discovery side.
+        **document_context(request, document, pages[0].text if pages else ""),
     }
     return render(request, "documents/detail.html", context)
 
@@ -338,7 +344,7 @@ def reprocess(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _visible_document(request: HttpRequest, pk: int) -> Document:
-    queryset = Document.objects.visible_to(request.user).select_related("blob", "owner")
+    queryset = Document.objects.visible_to(request.user).select_related("blob", "owner", "category")
     return get_object_or_404(queryset, pk=pk)
 
 
