@@ -160,7 +160,29 @@ def test_sort_newest(backend, make_document):
     middle = make_document("图书馆图书馆", "图书馆 图书馆", age_days=5)
 
     assert ids(backend.search("图书馆", sort=Sort.NEWEST)) == [new.pk, middle.pk, old.pk]
-    assert ids(backend.search("图书馆", sort=Sort.DOWNLOADS))  # a hook: newest for now
+
+
+def test_sort_most_downloaded(backend, make_document, uploader):
+    from wenku.commerce.models import DownloadLog
+
+    quiet = make_document("图书馆甲", "图书馆", age_days=1)
+    popular = make_document("图书馆乙", "图书馆", age_days=9)
+    resumed = make_document("图书馆丙", "图书馆", age_days=5)
+
+    def log(document, *, counted=True):
+        DownloadLog.objects.create(
+            user=uploader, document=document, status=200, bytes=1, counted=counted
+        )
+
+    for _ in range(3):
+        log(popular)
+    log(resumed)
+    # Resumes of one download (not counted) must not lift a document above another.
+    for _ in range(5):
+        log(resumed, counted=False)
+
+    order = ids(backend.search("图书馆", sort=Sort.DOWNLOADS))
+    assert order == [popular.pk, resumed.pk, quiet.pk]
 
 
 def test_pagination(backend, make_document):

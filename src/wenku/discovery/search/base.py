@@ -253,3 +253,11 @@ def _entries(documents, *, workers: int) -> Iterator[list[IndexEntry]]:
         if pool is not None:
             pool.close()
             pool.join()
+
+
+# Ordering for Sort.DOWNLOADS, shared by the SQL backends (documents aliased `d`):
+# counted downloads (a resumed download is not counted twice), newest first on ties.
+DOWNLOADS_ORDER = (
+    "(SELECT count(*) FROM commerce_downloadlog AS dl WHERE dl.document_id = d.id "
+    "AND dl.counted) DESC, d.published_at DESC, d.id DESC"
+)

@@ -26,6 +26,7 @@ from django.db import connection, transaction
 from wenku.discovery.search import filters_sql
 from wenku.discovery.search.base import (
     COUNT_LIMIT,
+    DOWNLOADS_ORDER,
     IndexEntry,
     Query,
     RawHit,
@@ -43,7 +44,7 @@ MAX_POSITIONS_PER_TERM = 255
 
 _ORDER = {
     Sort.NEWEST: "d.published_at DESC, d.id DESC",
-    Sort.DOWNLOADS: "d.published_at DESC, d.id DESC",
+    Sort.DOWNLOADS: DOWNLOADS_ORDER,
 }
 
 

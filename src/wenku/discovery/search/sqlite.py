@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from wenku.discovery.search import filters_sql
 from wenku.discovery.search.base import (
     COUNT_LIMIT,
+    DOWNLOADS_ORDER,
     IndexEntry,
     Query,
     RawHit,
@@ -32,7 +33,7 @@ RELATED_WEIGHTS = "2.0, 0.0, 1.0"
 _ORDER = {
     Sort.RELEVANCE: "score, discovery_fts.rowid",
     Sort.NEWEST: "d.published_at DESC, d.id DESC",
-    Sort.DOWNLOADS: "d.published_at DESC, d.id DESC",
+    Sort.DOWNLOADS: DOWNLOADS_ORDER,
 }
 
 
