@@ -42,3 +42,41 @@ def test_related_respects_the_limit(backend, make_document):
         make_document(f"图书馆{n}", "图书馆")
 
     assert len(related_documents(source, limit=6)) == 6
+
+
+def test_co_favorited_and_co_bought_documents_are_blended_in(
+    backend, make_document, django_user_model
+):
+    """GIVEN readers who favorited or bought a document also kept an unrelated one
+    WHEN related documents are listed THEN that one appears, ranked with the similar."""
+    from wenku.commerce import services as commerce
+    from wenku.commerce.models import Favorite
+
+    source = make_document("垃圾分类", "垃圾分类。" * 5)
+    similar = make_document("垃圾分类指南", "垃圾分类。" * 5)
+    co_kept = make_document("量子计算入门", "量子比特。" * 5)
+    co_bought = make_document("古典诗词鉴赏", "诗词。" * 5)
+    co_bought.price = 5
+    co_bought.save()
+    draft = make_document("量子草稿", "量子。", published=False)
+    for name in ("a", "b"):
+        reader = django_user_model.objects.create(username=f"reader-{name}")
+        for document in (source, co_kept, draft):
+            Favorite.objects.create(user=reader, document=document)
+    buyer = django_user_model.objects.create(username="buyer")
+    Favorite.objects.create(user=buyer, document=source)
+    commerce.credit(buyer, 5, reason="test")
+    commerce.purchase(buyer, co_bought, "related-test")
+
+    related = related_documents(source)
+
+    assert set(related) == {similar, co_kept, co_bought}
+    assert related.index(co_kept) < related.index(co_bought)  # kept by two readers, not one
+    assert draft not in related and source not in related
+
+
+def test_without_readers_related_is_content_only(backend, make_document):
+    from wenku.discovery.related import co_interest_ids
+
+    source = make_document("垃圾分类", "垃圾分类。")
+    assert co_interest_ids(source, 8) == []

@@ -1,18 +1,29 @@
-"""你可能关注的文档: documents like this one, by their titles and keywords.
+"""你可能关注的文档: documents like this one, by content and by co-interest.
 
 A document's keywords (top TF-IDF words, from the pipeline) are matched against
 other documents' titles and keywords through the search backend. Both are short,
 so the query touches a few hundred index entries at most, whatever the size of
-the site — measured in bench/search.py.
+the site — measured in bench/search.py. That list is blended with what readers who
+favorited or bought this document also favorited or bought.
 """
 
 from __future__ import annotations
+
+from collections import Counter
+
+from django.db.models import Count
 
 from wenku.discovery.search import get_backend
 from wenku.discovery.search.text import Term, parse_query, rarest, term_pieces
 
 DEFAULT_LIMIT = 8
 MAX_TERMS = 8
+# Reciprocal-rank fusion constant: how much a top place in one list outweighs
+# places further down; 10 lets a document high in both lists lead.
+FUSION_K = 10
+# Readers of a document considered for co-interest (the most recent ones), so a
+# popular document's block stays a bounded query.
+MAX_READERS = 500
 
 
 def related_terms(document) -> list[Term]:
@@ -31,9 +42,53 @@ def related_documents(document, limit: int = DEFAULT_LIMIT) -> list:
     from wenku.documents.models import Document
 
     # Ask for more than needed: some may have been unpublished since they were indexed.
-    ids = get_backend().related_ids(document.pk, related_terms(document), limit * 2)
+    by_content = get_backend().related_ids(document.pk, related_terms(document), limit * 2)
+    ids = fuse([by_content, co_interest_ids(document, limit * 2)])
     if not ids:
         return []
     found = Document.objects.published().exclude(pk=document.pk).filter(pk__in=ids)
     by_id = {doc.pk: doc for doc in found.select_related("owner")}
     return [by_id[pk] for pk in ids if pk in by_id][:limit]
+
+
+def co_interest_ids(document, limit: int) -> list[int]:
+    """Documents most often favorited or bought by readers who favorited or bought this
+    one (a reader counts once per document), most shared first."""
+    from wenku.commerce.models import Favorite, Purchase
+
+    fans = list(
+        Favorite.objects.filter(document=document)
+        .order_by("-created_at")
+        .values_list("user_id", flat=True)[:MAX_READERS]
+    )
+    buyers = list(
+        Purchase.objects.active()
+        .filter(document=document)
+        .order_by("-pk")
+        .values_list("buyer_id", flat=True)[:MAX_READERS]
+    )
+    readers = set(fans) | set(buyers)
+    if not readers:
+        return []
+    shared: Counter[int] = Counter()
+    for rows in (
+        Favorite.objects.filter(user_id__in=readers)
+        .values("document_id")
+        .annotate(n=Count("user_id", distinct=True)),
+        Purchase.objects.active()
+        .filter(buyer_id__in=readers)
+        .values("document_id")
+        .annotate(n=Count("buyer_id", distinct=True)),
+    ):
+        for row in rows.exclude(document_id=document.pk):
+            shared[row["document_id"]] += row["n"]
+    return [doc_id for doc_id, _count in shared.most_common(limit)]
+
+
+def fuse(rankings: list[list[int]]) -> list[int]:
+    """Reciprocal-rank fusion of ranked id lists: no scores to calibrate across lists."""
+    scores: Counter[int] = Counter()
+    for ranking in rankings:
+        for rank, doc_id in enumerate(ranking):
+            scores[doc_id] += 1.0 / (FUSION_K + rank)
+    return [doc_id for doc_id, _score in scores.most_common()]
