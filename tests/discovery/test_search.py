@@ -240,3 +240,22 @@ def test_filter_free_or_paid(backend, make_document):
 
     assert ids(backend.search("图书馆", SearchFilters(price=Price.FREE))) == [free.pk]
     assert ids(backend.search("图书馆", SearchFilters(price=Price.PAID))) == [paid.pk]
+
+
+def test_text_beyond_the_preview_is_not_searchable(backend, make_document):
+    """GIVEN a document whose preview stops at page 1 WHEN a reader searches words of
+    page 2 THEN nothing is found, so no snippet can show what only buyers may read."""
+    from wenku.discovery.indexing import document_changed
+
+    document = make_document("付费文档", "公开的第一页内容", "付费内容藏在第二页里")
+    document.preview_pages = 1
+    document.save()
+    document_changed(document)
+
+    assert ids(backend.search("第一页")) == [document.pk]
+    assert ids(backend.search("第二页")) == []
+
+    document.preview_pages = 2
+    document.save()
+    document_changed(document)
+    assert ids(backend.search("第二页")) == [document.pk]

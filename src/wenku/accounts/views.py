@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from wenku.accounts.forms import PricingForm, ProfileForm, RegisterForm
+from wenku.discovery import indexing
 from wenku.discovery.categories import CategorySuggester
 from wenku.documents.models import Document
 
@@ -60,6 +61,8 @@ def my_uploads(request: HttpRequest) -> HttpResponse:
         form = PricingForm(request.POST, instance=document)
         if form.is_valid():
             form.save()
+            # The index holds the previewable pages' text and the category: follow them.
+            indexing.document_changed(document)
             messages.success(request, _("Saved: %(title)s") % {"title": document.title})
         else:
             errors = "; ".join(e for field in form.errors.values() for e in field)

@@ -203,7 +203,11 @@ class SearchBackend(abc.ABC):
 
 
 def entry_for(document) -> IndexEntry:
-    page_texts = document.pages.order_by("number").values_list("text", flat=True)
+    """The index entry of a document: its title, keywords and the text of the pages
+    anyone may preview — never the rest, which snippets would otherwise show to
+    readers who have not bought the document."""
+    pages = document.pages.filter(number__lte=document.preview_pages).order_by("number")
+    page_texts = pages.values_list("text", flat=True)
     return build_entry(document.pk, document.title, page_texts, document.keywords)
 
 
@@ -219,6 +223,11 @@ def build_entry(
     )
 
 
+def previewable_texts(document) -> list[str]:
+    """Texts of the pages anyone may preview, from prefetched pages (see entry_for)."""
+    return [page.text for page in document.pages.all() if page.number <= document.preview_pages]
+
+
 def _build_entry_args(args: tuple) -> IndexEntry:
     return build_entry(*args)
 
@@ -227,7 +236,9 @@ def _entries(documents, *, workers: int) -> Iterator[list[IndexEntry]]:
     """Index entries in batches; segmentation, the slow part, spread over ``workers`` processes."""
     from wenku.documents.models import Page
 
-    pages = Prefetch("pages", queryset=Page.objects.order_by("number").only("document", "text"))
+    pages = Prefetch(
+        "pages", queryset=Page.objects.order_by("number").only("document", "number", "text")
+    )
     ids = list(documents.order_by("pk").values_list("pk", flat=True))
     pool = None
     if workers > 1:
@@ -240,11 +251,8 @@ def _entries(documents, *, workers: int) -> Iterator[list[IndexEntry]]:
         for start in range(0, len(ids), BATCH_SIZE):
             chunk = ids[start : start + BATCH_SIZE]
             rows = documents.model.objects.filter(pk__in=chunk).order_by("pk")
-            rows = rows.only("pk", "title", "keywords").prefetch_related(pages)
-            args = [
-                (doc.pk, doc.title, [page.text for page in doc.pages.all()], doc.keywords)
-                for doc in rows
-            ]
+            rows = rows.only("pk", "title", "keywords", "preview_pages").prefetch_related(pages)
+            args = [(doc.pk, doc.title, previewable_texts(doc), doc.keywords) for doc in rows]
             if pool is not None:
                 yield pool.map(_build_entry_args, args, chunksize=max(1, len(args) // workers))
             else:
