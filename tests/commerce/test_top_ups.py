@@ -76,3 +76,12 @@ def test_wallet_page_requests_a_top_up(client, user):
     assert response.status_code == 200
     assert TopUpOrder.objects.get().points == 300
     assert balance(user) == 0
+
+
+def test_unknown_payment_method_is_a_clear_message_not_an_error(client, user):
+    client.force_login(user)
+    response = client.post("/me/wallet/", {"points": "5", "gateway": "nope"}, follow=True)
+    assert response.status_code == 200
+    assert not TopUpOrder.objects.exists()
+    messages = [str(m) for m in response.context["messages"]]
+    assert messages and all("nope" not in m for m in messages)

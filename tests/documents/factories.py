@@ -14,8 +14,8 @@ def docx_file(folder: Path, name: str = "社区图书馆建设的实践与思考
     return samples.make_docx(folder / name, samples.LIBRARY, pages=pages)
 
 
-def pdf_with_pages(path: Path, count: int) -> Path:
-    """A PDF of ``count`` blank A4 pages with a line of text each (fast to build)."""
+def pdf_with_pages(path: Path, count: int, texts: list[str] | None = None) -> Path:
+    """A PDF of ``count`` A4 pages with a line of (ASCII) text each (fast to build)."""
     pdf = pikepdf.new()
     font = pdf.make_indirect(
         pikepdf.Dictionary(
@@ -23,7 +23,8 @@ def pdf_with_pages(path: Path, count: int) -> Path:
         )
     )
     for number in range(1, count + 1):
-        content = f"BT /F1 24 Tf 72 720 Td (Page {number} of {count}) Tj ET".encode()
+        line = texts[number - 1] if texts else f"Page {number} of {count}"
+        content = f"BT /F1 24 Tf 72 720 Td ({line}) Tj ET".encode()
         page = pikepdf.Dictionary(
             Type=pikepdf.Name.Page,
             MediaBox=[0, 0, 595, 842],

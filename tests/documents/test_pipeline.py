@@ -157,3 +157,77 @@ def test_search_index_follows_the_pipeline(user, tmp_path, django_capture_on_com
     assert search_documents("Page").results == []
     services.fail(document, "corrupt", "test")
     assert search_documents("Page").results == []
+
+
+def test_owner_edits_made_while_processing_survive(user, tmp_path, monkeypatch):
+    """GIVEN the owner sets a price and a shorter preview while the document renders
+    WHEN the pipeline saves its results THEN the owner's settings are kept."""
+    document = services.ingest_path(user, pdf_with_pages(tmp_path / "a.pdf", 3))
+    original_render = services.render_step.render_pdf
+
+    def render_while_owner_edits(*args, **kwargs):
+        Document.objects.filter(pk=document.pk).update(price=80, preview_pages=1)
+        return original_render(*args, **kwargs)
+
+    monkeypatch.setattr(services.render_step, "render_pdf", render_while_owner_edits)
+    services.process_document(document.pk)
+    document.refresh_from_db()
+    assert document.status == Status.READY
+    assert (document.price, document.preview_pages) == (80, 1)
+
+
+def test_a_run_whose_lease_was_taken_over_keeps_its_hands_off(user, tmp_path, monkeypatch):
+    """GIVEN a slow run's lease expired and another run claimed the document
+    WHEN the slow run finishes THEN its result is dropped, the other run's state stays."""
+    document = services.ingest_path(user, pdf_with_pages(tmp_path / "a.pdf", 2))
+    original_render = services.render_step.render_pdf
+    later = timezone.now() + timedelta(hours=1)
+
+    def render_then_lose_the_lease(*args, **kwargs):
+        Document.objects.filter(pk=document.pk).update(lease_until=later)  # taken over
+        return original_render(*args, **kwargs)
+
+    monkeypatch.setattr(services.render_step, "render_pdf", render_then_lose_the_lease)
+    services.process_document(document.pk)
+    document.refresh_from_db()
+    assert document.status == Status.RENDERING
+    assert document.lease_until == later
+    assert document.pages.count() == 0
+
+
+def test_failure_of_a_run_that_lost_its_lease_is_dropped(user, tmp_path, settings):
+    """GIVEN a run claimed a document, then another run finished it (ready)
+    WHEN the first run crashes late THEN the ready document is not marked failed."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    document = services.ingest_path(user, pdf_with_pages(tmp_path / "a.pdf", 2))
+    slow_run = services.claim(document.pk)
+    Document.objects.filter(pk=document.pk).update(status=Status.READY, lease_until=None)
+
+    assert services._fail_if_holding(slow_run, "internal", "late crash") is False
+    document.refresh_from_db()
+    assert document.status == Status.READY
+
+
+def test_queued_document_whose_task_was_lost_is_enqueued_again(
+    user, tmp_path, settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    document = services.ingest_path(user, pdf_with_pages(tmp_path / "a.pdf", 1))
+    assert services.recover_stale() == 0  # still within its grace time
+    Document.objects.filter(pk=document.pk).update(lease_until=timezone.now() - timedelta(1))
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.recover_stale() == 1
+    document.refresh_from_db()
+    assert document.status == Status.READY
+
+
+def test_keywords_come_from_the_pages_anyone_may_read(user, tmp_path, settings):
+    settings.WENKU_DEFAULT_PREVIEW_PAGES = 1
+    texts = ["Lighthouse keepers logbook lighthouse", "Confidential treasure coordinates"]
+    document = ingest_file(user, pdf_with_pages(tmp_path / "log.pdf", 2, texts))
+    words = {word.lower() for word in document.keywords}
+    assert "lighthouse" in words
+    assert not words & {"confidential", "treasure", "coordinates"}
+    assert document.pages.get(number=2).text == texts[1]  # extracted all the same

@@ -73,6 +73,7 @@ def ingest(
             title=title_step.title_from_filename(safe_name) or safe_name,
             preview_pages=preview_pages or settings.WENKU_DEFAULT_PREVIEW_PAGES,
             publish_when_ready=publish,
+            lease_until=timezone.now() + queue_grace(),
         )
         record(document, "", Status.QUEUED, actor=owner, reason="uploaded")
         enqueue_processing(document)
@@ -121,7 +122,10 @@ def claim(document_id: int) -> Document | None:
     now = timezone.now()
     abandoned = Q(status__in=Document.ACTIVE_STATES, lease_until__lt=now)
     claimable = Document.objects.filter(Q(status=Status.QUEUED) | abandoned, pk=document_id)
-    updated = claimable.update(
+    previous = claimable.values_list("status", "lease_until").first()
+    if previous is None:
+        return None
+    updated = claimable.filter(status=previous[0], lease_until=previous[1]).update(
         status=Status.CONVERTING,
         lease_until=now + lease_duration(),
         attempts=F("attempts") + 1,
@@ -131,16 +135,28 @@ def claim(document_id: int) -> Document | None:
     if not updated:
         return None
     document = Document.objects.select_related("blob", "owner").get(pk=document_id)
-    record(document, Status.QUEUED, Status.CONVERTING, reason=f"attempt {document.attempts}")
+    record(document, previous[0], Status.CONVERTING, reason=f"attempt {document.attempts}")
     return document
 
 
+class LeaseLost(Exception):
+    """Another run took the document over (our lease expired) or it was requeued."""
+
+
+def _holding(document: Document):
+    """The row as this run last left it: matches only while the run still owns it."""
+    return Document.objects.filter(
+        pk=document.pk, status=document.status, lease_until=document.lease_until
+    )
+
+
 def advance(document: Document, to_status: str) -> None:
-    """Move to the next stage and renew the lease."""
+    """Move to the next stage and renew the lease, if this run still owns the document."""
     from_status = document.status
-    document.status = to_status
-    document.lease_until = timezone.now() + lease_duration()
-    document.save(update_fields=["status", "lease_until"])
+    lease_until = timezone.now() + lease_duration()
+    if not _holding(document).update(status=to_status, lease_until=lease_until):
+        raise LeaseLost(f"document {document.pk} left {from_status}")
+    document.status, document.lease_until = to_status, lease_until
     record(document, from_status, to_status)
 
 
@@ -153,11 +169,13 @@ def process_document(document_id: int) -> Document | None:
     workdir = Path(tempfile.mkdtemp(prefix=f"doc{document_id}-", dir=settings.WENKU_TMP_DIR))
     try:
         _run_pipeline(document, workdir)
+    except LeaseLost as exc:
+        log.warning("lease lost, result dropped document_id=%s reason=%s", document_id, exc)
     except RejectedDocument as exc:
-        fail(document, exc.code, exc.detail)
+        _fail_if_holding(document, exc.code, exc.detail)
     except Exception as exc:  # the worker must survive any document
         log.exception("pipeline crashed document_id=%s", document_id)
-        fail(document, "internal", f"{type(exc).__name__}: {exc}")
+        _fail_if_holding(document, "internal", f"{type(exc).__name__}: {exc}")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return document
@@ -171,8 +189,9 @@ def _run_pipeline(document: Document, workdir: Path) -> None:
         raise RejectedDocument("empty", "0 bytes")
     detected = detect_format(original, max_unpacked_bytes=settings.WENKU_MAX_UNPACKED_MB << 20)
     detected = reconcile_with_name(detected, document.original_filename)
+    if not _holding(document).update(format=detected.format):
+        raise LeaseLost(f"document {document.pk} was taken over while detecting")
     document.format = detected.format
-    document.save(update_fields=["format"])
 
     pdf = to_pdf(original, detected, workdir, timeout=settings.WENKU_CONVERT_TIMEOUT)
 
@@ -185,16 +204,21 @@ def _run_pipeline(document: Document, workdir: Path) -> None:
     )
 
     advance(document, Status.ANALYZING)
-    texts = [page.text for page in rendered.pages]
-    full_text = render_step.join_page_texts(texts)
+    # Keywords are shown to everyone, so they come from the pages everyone may read.
+    public = [page.text for page in rendered.pages[: document.preview_pages]]
+    public_text = render_step.join_page_texts(public)
     properties_title = title_step.read_properties_title(original, detected.format, pdf)
-    title = title_step.derive_title(document.original_filename, properties_title, full_text)
-    words = keywords_step.extract_keywords(title, full_text)
+    title = title_step.derive_title(document.original_filename, properties_title, public_text)
+    words = keywords_step.extract_keywords(title, public_text)
     _save_results(document, rendered, title, words)
 
 
 @transaction.atomic
 def _save_results(document: Document, rendered, title: str, words: list[str]) -> None:
+    # Lock the row first: a run whose lease was taken over must not touch the pages
+    # or the images of the run that took it.
+    if not _holding(document).select_for_update().exists():
+        raise LeaseLost(f"document {document.pk} was taken over before saving")
     page_store = storage.pages()
     document.pages.all().delete()
     _delete_page_images(document.pk)
@@ -212,16 +236,22 @@ def _save_results(document: Document, rendered, title: str, words: list[str]) ->
         page_rows.append(row)
     Page.objects.bulk_create(page_rows)
 
+    # Only the pipeline's own fields: the owner may have changed the price, the
+    # preview or the category while the document was processing.
     from_status = document.status
-    document.page_count = len(page_rows)
-    document.title = title[:255]
-    document.keywords = words
-    document.status = Status.READY
-    document.lease_until = None
-    document.processed_at = timezone.now()
+    now = timezone.now()
+    fields = {
+        "page_count": len(page_rows),
+        "title": title[:255],
+        "keywords": words,
+        "status": Status.READY,
+        "lease_until": None,
+        "processed_at": now,
+    }
     if document.publish_when_ready and document.published_at is None:
-        document.published_at = document.processed_at
-    document.save()
+        fields["published_at"] = now
+    Document.objects.filter(pk=document.pk).update(**fields)
+    document.refresh_from_db()
     record(document, from_status, Status.READY, reason=f"{len(page_rows)} pages")
     # Inside the transaction, so the search index rolls back with the document.
     indexing.document_changed(document)
@@ -238,15 +268,42 @@ def _delete_page_images(document_id: int) -> None:
 
 
 def fail(document: Document, code: str, detail: str = "") -> None:
+    """Mark a document failed with a reason a person understands (the original is kept)."""
     from_status = document.status
-    document.status = Status.FAILED
-    document.error_code = code
-    document.error_message = detail[:2000]
-    document.lease_until = None
-    document.processed_at = timezone.now()
-    document.save(
-        update_fields=["status", "error_code", "error_message", "lease_until", "processed_at"]
-    )
+    now = timezone.now()
+    fields = {
+        "status": Status.FAILED,
+        "error_code": code,
+        "error_message": detail[:2000],
+        "lease_until": None,
+        "processed_at": now,
+    }
+    Document.objects.filter(pk=document.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(document, name, value)
+    _after_failure(document, from_status, code, detail)
+
+
+def _fail_if_holding(document: Document, code: str, detail: str) -> bool:
+    """Fail the document unless another run took it over meanwhile."""
+    from_status = document.status
+    fields = {
+        "status": Status.FAILED,
+        "error_code": code,
+        "error_message": detail[:2000],
+        "lease_until": None,
+        "processed_at": timezone.now(),
+    }
+    if not _holding(document).update(**fields):
+        log.warning("lease lost, failure dropped document_id=%s code=%s", document.pk, code)
+        return False
+    for name, value in fields.items():
+        setattr(document, name, value)
+    _after_failure(document, from_status, code, detail)
+    return True
+
+
+def _after_failure(document: Document, from_status: str, code: str, detail: str) -> None:
     record(document, from_status, Status.FAILED, reason=f"{code}: {detail}"[:2000])
     indexing.document_changed(document)
     log.info("document failed document_id=%s code=%s detail=%s", document.pk, code, detail)
@@ -258,7 +315,7 @@ def reprocess(document: Document, *, actor=None) -> Document:
         from_status = document.status
         document.status = Status.QUEUED
         document.attempts = 0
-        document.lease_until = None
+        document.lease_until = timezone.now() + queue_grace()
         document.error_code = ""
         document.error_message = ""
         document.save(
@@ -270,25 +327,48 @@ def reprocess(document: Document, *, actor=None) -> Document:
     return document
 
 
+def queue_grace() -> timedelta:
+    """How long a document may wait in the queue before its task is presumed lost."""
+    return timedelta(seconds=settings.WENKU_QUEUE_GRACE)
+
+
 def recover_stale() -> int:
-    """Requeue documents whose worker died mid-task; fail those interrupted too often.
+    """Requeue documents whose worker died mid-task, fail those interrupted too often,
+    and enqueue again documents whose task was lost (queued past their grace time).
 
     Returns how many documents were touched.
     """
     now = timezone.now()
-    stale = Document.objects.filter(status__in=Document.ACTIVE_STATES, lease_until__lt=now)
     touched = 0
+    stale = Document.objects.filter(
+        status__in=(*Document.ACTIVE_STATES, Status.QUEUED), lease_until__lt=now
+    )
     for document in stale:
-        if document.attempts >= settings.WENKU_PROCESS_ATTEMPTS:
-            fail(document, "interrupted", f"{document.attempts} attempts did not finish")
+        if document.status == Status.QUEUED:
+            touched += _enqueue_again(document, now)
+        elif document.attempts >= settings.WENKU_PROCESS_ATTEMPTS:
+            touched += _fail_if_holding(
+                document, "interrupted", f"{document.attempts} attempts did not finish"
+            )
         else:
-            with transaction.atomic():
-                from_status = document.status
-                updated = Document.objects.filter(
-                    pk=document.pk, status=from_status, lease_until__lt=now
-                ).update(status=Status.QUEUED, lease_until=None)
-                if updated:
-                    record(document, from_status, Status.QUEUED, reason="lease expired; retrying")
-                    enqueue_processing(document)
-        touched += 1
+            touched += _requeue(document, now)
     return touched
+
+
+def _requeue(document: Document, now) -> bool:
+    with transaction.atomic():
+        from_status = document.status
+        if not _holding(document).update(status=Status.QUEUED, lease_until=now + queue_grace()):
+            return False
+        record(document, from_status, Status.QUEUED, reason="lease expired; retrying")
+        enqueue_processing(document)
+    return True
+
+
+def _enqueue_again(document: Document, now) -> bool:
+    with transaction.atomic():
+        if not _holding(document).update(lease_until=now + queue_grace()):
+            return False
+        record(document, Status.QUEUED, Status.QUEUED, reason="still queued; task enqueued again")
+        enqueue_processing(document)
+    return True

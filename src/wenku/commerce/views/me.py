@@ -25,7 +25,11 @@ PAGE_SIZE = 20
 def wallet(request: HttpRequest) -> HttpResponse:
     """Balance, the account's ledger lines, and a top-up request through the gateway."""
     if request.method == "POST":
-        gateway = get_gateway(request.POST.get("gateway") or "local")
+        try:
+            gateway = get_gateway(request.POST.get("gateway") or "local")
+        except KeyError:
+            messages.error(request, _("Unknown payment method."))
+            return redirect("commerce:wallet")
         try:
             points = int(request.POST.get("points", ""))
             started = gateway.start_top_up(request.user, points)
