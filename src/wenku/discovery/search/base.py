@@ -12,6 +12,7 @@ import enum
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import Prefetch
 from django.utils.safestring import SafeString
 
@@ -269,3 +270,34 @@ DOWNLOADS_ORDER = (
     "(SELECT count(*) FROM commerce_downloadlog AS dl WHERE dl.document_id = d.id "
     "AND dl.counted) DESC, d.published_at DESC, d.id DESC"
 )
+
+
+class SqlTableBackend(SearchBackend):
+    """A backend keeping its index in one table of the database: the bookkeeping
+    statements are the same whatever the engine; subclasses name the table, its
+    document-id column, and what to run after a bulk rebuild."""
+
+    table: str
+    key_column: str
+
+    def remove_document(self, document_id: int) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {self.table} WHERE {self.key_column} = %s", [document_id])
+
+    def clear(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {self.table}")
+
+    def count(self) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM {self.table}")
+            return cursor.fetchone()[0]
+
+    def rebuild(self, documents=None, **kwargs) -> int:
+        indexed = super().rebuild(documents, **kwargs)
+        with connection.cursor() as cursor:
+            self.after_rebuild(cursor)
+        return indexed
+
+    def after_rebuild(self, cursor) -> None:
+        """Engine housekeeping once a bulk load is done."""

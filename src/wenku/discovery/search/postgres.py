@@ -30,8 +30,8 @@ from wenku.discovery.search.base import (
     IndexEntry,
     Query,
     RawHit,
-    SearchBackend,
     Sort,
+    SqlTableBackend,
 )
 from wenku.discovery.search.text import Term, stored_terms
 
@@ -80,7 +80,10 @@ def _prefer_gin(cursor) -> None:
     cursor.execute("SET LOCAL enable_seqscan = off")
 
 
-class PostgresBackend(SearchBackend):
+class PostgresBackend(SqlTableBackend):
+    table = TABLE
+    key_column = "document_id"
+
     def write(self, entries: list[IndexEntry]) -> None:
         if not entries:
             return
@@ -110,25 +113,9 @@ class PostgresBackend(SearchBackend):
                 [(*row[3:], *row[:3]) for row in rows],
             )
 
-    def remove_document(self, document_id: int) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {TABLE} WHERE document_id = %s", [document_id])
-
-    def clear(self) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {TABLE}")
-
-    def count(self) -> int:
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT count(*) FROM {TABLE}")
-            return cursor.fetchone()[0]
-
-    def rebuild(self, documents=None, **kwargs) -> int:
-        indexed = super().rebuild(documents, **kwargs)
-        with connection.cursor() as cursor:
-            # Fresh statistics, so the planner knows the GIN index is selective.
-            cursor.execute(f"ANALYZE {TABLE}")
-        return indexed
+    def after_rebuild(self, cursor) -> None:
+        # Fresh statistics, so the planner knows the GIN index is selective.
+        cursor.execute(f"ANALYZE {TABLE}")
 
     def run(self, query: Query) -> tuple[list[RawHit], int]:
         where, params = filters_sql.where(query.filters)

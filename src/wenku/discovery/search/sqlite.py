@@ -18,8 +18,8 @@ from wenku.discovery.search.base import (
     IndexEntry,
     Query,
     RawHit,
-    SearchBackend,
     Sort,
+    SqlTableBackend,
 )
 from wenku.discovery.search.text import Term
 
@@ -44,7 +44,10 @@ def match_expression(terms: list[Term], match_all: bool, columns: str = "title b
     return f"{{{columns}}} : ({joiner.join(quoted)})"
 
 
-class Fts5Backend(SearchBackend):
+class Fts5Backend(SqlTableBackend):
+    table = TABLE
+    key_column = "rowid"
+
     def write(self, entries: list[IndexEntry]) -> None:
         if not entries:
             return
@@ -58,25 +61,9 @@ class Fts5Backend(SearchBackend):
                 [(e.document_id, e.title, e.body, e.keywords) for e in entries],
             )
 
-    def remove_document(self, document_id: int) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {TABLE} WHERE rowid = %s", [document_id])
-
-    def clear(self) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {TABLE}")
-
-    def count(self) -> int:
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT count(*) FROM {TABLE}")
-            return cursor.fetchone()[0]
-
-    def rebuild(self, documents=None, **kwargs) -> int:
-        indexed = super().rebuild(documents, **kwargs)
+    def after_rebuild(self, cursor) -> None:
         # Merge the many small segments bulk loading leaves: fewer b-trees per query.
-        with connection.cursor() as cursor:
-            cursor.execute(f"INSERT INTO {TABLE}({TABLE}) VALUES ('optimize')")
-        return indexed
+        cursor.execute(f"INSERT INTO {TABLE}({TABLE}) VALUES ('optimize')")
 
     def run(self, query: Query) -> tuple[list[RawHit], int]:
         where, params = filters_sql.where(query.filters)
