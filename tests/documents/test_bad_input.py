@@ -8,7 +8,13 @@ import zipfile
 import pikepdf
 import pytest
 
-from tests.documents.factories import ingest_bytes, ingest_file, pdf_with_pages, zero_page_pdf
+from tests.documents.factories import (
+    ingest_bytes,
+    ingest_file,
+    pdf_with_pages,
+    processed,
+    zero_page_pdf,
+)
 from wenku.documents import services, storage
 from wenku.documents.models import Blob, Document
 from wenku.documents.pipeline.errors import message_for
@@ -126,3 +132,18 @@ def test_every_error_code_has_a_human_message():
 
     for code in MESSAGES:
         assert message_for(code) and not message_for(code).startswith(code)
+
+
+def test_original_altered_in_storage_is_never_processed(user, tmp_path, settings):
+    """GIVEN a stored original whose bytes were altered after upload
+    WHEN it is processed THEN it fails, saying the stored bytes do not match."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    document = services.ingest_path(user, pdf_with_pages(tmp_path / "a.pdf", 1))
+    path = storage.originals().path(document.blob.storage_name)
+    with open(path, "r+b") as handle:
+        handle.seek(20)
+        handle.write(b"tampered")
+    document = processed(document)
+    assert (document.status, document.error_code) == (Status.FAILED, "internal")
+    assert "do not match their sha256" in document.error_message
+    assert not document.pages.exists()

@@ -183,7 +183,10 @@ def process_document(document_id: int) -> Document | None:
 
 def _run_pipeline(document: Document, workdir: Path) -> None:
     original = storage.copy_to_local(
-        storage.originals(), document.blob.storage_name, workdir / "original"
+        storage.originals(),
+        document.blob.storage_name,
+        workdir / "original",
+        sha256=document.blob.sha256,
     )
     if document.blob.size == 0:
         raise RejectedDocument("empty", "0 bytes")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import tempfile
 from collections.abc import Iterable
@@ -60,14 +61,27 @@ def spool(chunks: Iterable[bytes], *, max_bytes: int | None = None) -> SpooledFi
 
 
 def store_original(spooled: SpooledFile, name: str) -> None:
-    """Write a spooled file under its content address, once; an existing copy is kept."""
+    """Write a spooled file under its content address, once; an existing copy is kept.
+
+    On the local filesystem the file appears whole or not at all (written beside its
+    final name, then renamed), so a concurrent upload of the same bytes never finds a
+    half-written original; object stores write a whole object per request anyway.
+    """
     storage = originals()
     if storage.exists(name):
         return
-    with spooled.path.open("rb") as handle:
-        saved = storage.save(name, File(handle))
-    if saved != name:  # a concurrent writer stored the same bytes first
-        storage.delete(saved)
+    try:
+        final = Path(storage.path(name))
+    except NotImplementedError:  # not on the local filesystem
+        with spooled.path.open("rb") as handle:
+            saved = storage.save(name, File(handle))
+        if saved != name:  # a concurrent writer stored the same bytes first
+            storage.delete(saved)
+        return
+    final.parent.mkdir(parents=True, exist_ok=True)
+    partial = final.with_name(f".{final.name}.{os.getpid()}.partial")
+    shutil.copyfile(spooled.path, partial)
+    os.replace(partial, final)
 
 
 def verify_sha256(storage: Storage, name: str, expected: str) -> bool:
@@ -78,8 +92,17 @@ def verify_sha256(storage: Storage, name: str, expected: str) -> bool:
     return digest.hexdigest() == expected
 
 
-def copy_to_local(storage: Storage, name: str, target: Path) -> Path:
-    """Fetch a stored file to a local path (a no-op copy on the filesystem backend)."""
+def copy_to_local(storage: Storage, name: str, target: Path, *, sha256: str) -> Path:
+    """Fetch a stored file to a local path, verifying its content address on the way."""
+    digest = hashlib.sha256()
     with storage.open(name, "rb") as src, target.open("wb") as dst:
-        shutil.copyfileobj(src, dst, CHUNK)
+        for chunk in iter(lambda: src.read(CHUNK), b""):
+            digest.update(chunk)
+            dst.write(chunk)
+    if digest.hexdigest() != sha256:
+        raise CorruptOriginal(f"{name}: stored bytes do not match their sha256")
     return target
+
+
+class CorruptOriginal(OSError):
+    """A stored original whose bytes no longer match their address: never process it."""
