@@ -188,6 +188,8 @@ WENKU_MAX_UNPACKED_MB = env_int("WENKU_MAX_UNPACKED_MB", 512)
 WENKU_DEFAULT_PREVIEW_PAGES = env_int("WENKU_DEFAULT_PREVIEW_PAGES", 10)
 WENKU_INITIAL_PREVIEW_PAGES = 3
 WENKU_PROCESS_ATTEMPTS = env_int("WENKU_PROCESS_ATTEMPTS", 3)
+# A processing lease lasts twice the conversion timeout plus this margin (seconds).
+WENKU_LEASE_MARGIN = env_int("WENKU_LEASE_MARGIN", 300)
 # A document still queued this many seconds later has its task enqueued again
 # (the task may have been lost); duplicates are harmless, the claim is exclusive.
 WENKU_QUEUE_GRACE = env_int("WENKU_QUEUE_GRACE", 1800)

@@ -109,8 +109,9 @@ def record(document: Document, from_status: str, to_status: str, *, actor=None, 
 
 
 def lease_duration() -> timedelta:
-    # Conversion is the longest step; leave room for rendering a long document.
-    return timedelta(seconds=settings.WENKU_CONVERT_TIMEOUT * 2 + 300)
+    # Conversion is the longest step (it may run twice: warm, then the cold retry);
+    # the margin leaves room for rendering a long document.
+    return timedelta(seconds=settings.WENKU_CONVERT_TIMEOUT * 2 + settings.WENKU_LEASE_MARGIN)
 
 
 def claim(document_id: int) -> Document | None:
