@@ -163,27 +163,26 @@ class WithdrawalRequestAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Approve: pay out through the ledger"))
     def approve(self, request: HttpRequest, queryset: QuerySet) -> None:
-        done = 0
-        for withdrawal in queryset:
-            try:
-                services.approve_withdrawal(withdrawal, actor=request.user)
-                done += 1
-            except CommerceError as exc:
-                self.message_user(request, f"#{withdrawal.pk}: {exc}", messages.ERROR)
+        done = self._review_each(request, queryset, services.approve_withdrawal)
         if done:
             self.message_user(request, _("%(count)d withdrawal(s) approved.") % {"count": done})
 
     @admin.action(description=_("Reject: leave the balance as it is"))
     def reject(self, request: HttpRequest, queryset: QuerySet) -> None:
+        done = self._review_each(request, queryset, services.reject_withdrawal)
+        if done:
+            self.message_user(request, _("%(count)d withdrawal(s) rejected.") % {"count": done})
+
+    def _review_each(self, request: HttpRequest, queryset: QuerySet, review) -> int:
+        """Apply ``review`` to each request; report refusals one by one, count successes."""
         done = 0
         for withdrawal in queryset:
             try:
-                services.reject_withdrawal(withdrawal, actor=request.user)
+                review(withdrawal, actor=request.user)
                 done += 1
             except CommerceError as exc:
                 self.message_user(request, f"#{withdrawal.pk}: {exc}", messages.ERROR)
-        if done:
-            self.message_user(request, _("%(count)d withdrawal(s) rejected.") % {"count": done})
+        return done
 
 
 @admin.register(TopUpOrder)

@@ -202,7 +202,6 @@ def _run_pipeline(document: Document, workdir: Path) -> None:
     advance(document, Status.RENDERING)
     rendered = render_step.render_pdf(
         pdf,
-        workdir / "pages",
         max_pages=settings.WENKU_MAX_PAGES,
         processes=settings.WENKU_RENDER_PROCESSES,
     )
@@ -273,23 +272,20 @@ def _delete_page_images(document_id: int) -> None:
 
 def fail(document: Document, code: str, detail: str = "") -> None:
     """Mark a document failed with a reason a person understands (the original is kept)."""
-    from_status = document.status
-    now = timezone.now()
-    fields = {
-        "status": Status.FAILED,
-        "error_code": code,
-        "error_message": detail[:2000],
-        "lease_until": None,
-        "processed_at": now,
-    }
-    Document.objects.filter(pk=document.pk).update(**fields)
-    for name, value in fields.items():
-        setattr(document, name, value)
-    _after_failure(document, from_status, code, detail)
+    _mark_failed(Document.objects.filter(pk=document.pk), document, code, detail)
 
 
 def _fail_if_holding(document: Document, code: str, detail: str) -> bool:
     """Fail the document unless another run took it over meanwhile."""
+    if _mark_failed(_holding(document), document, code, detail):
+        return True
+    log.warning("lease lost, failure dropped document_id=%s code=%s", document.pk, code)
+    return False
+
+
+def _mark_failed(rows, document: Document, code: str, detail: str) -> bool:
+    """Write the failure through ``rows`` (the document's row, perhaps conditional);
+    False when the condition no longer holds and nothing was written."""
     from_status = document.status
     fields = {
         "status": Status.FAILED,
@@ -298,19 +294,14 @@ def _fail_if_holding(document: Document, code: str, detail: str) -> bool:
         "lease_until": None,
         "processed_at": timezone.now(),
     }
-    if not _holding(document).update(**fields):
-        log.warning("lease lost, failure dropped document_id=%s code=%s", document.pk, code)
+    if not rows.update(**fields):
         return False
     for name, value in fields.items():
         setattr(document, name, value)
-    _after_failure(document, from_status, code, detail)
-    return True
-
-
-def _after_failure(document: Document, from_status: str, code: str, detail: str) -> None:
     record(document, from_status, Status.FAILED, reason=f"{code}: {detail}"[:2000])
     indexing.document_changed(document)
     log.info("document failed document_id=%s code=%s detail=%s", document.pk, code, detail)
+    return True
 
 
 def reprocess(document: Document, *, actor=None) -> Document:

@@ -54,9 +54,7 @@ def open_pdf(path: Path) -> pdfium.PdfDocument:
         raise RejectedDocument("corrupt", str(exc)) from exc
 
 
-def render_pdf(
-    path: Path, out_dir: Path | None = None, *, max_pages: int, processes: int = 1
-) -> RenderedDocument:
+def render_pdf(path: Path, *, max_pages: int, processes: int = 1) -> RenderedDocument:
     """Render every page to WebP and extract its text.
 
     With ``processes`` > 1 a long document's pages are rendered by that many
