@@ -15,8 +15,9 @@ database settings are fixed per process.
 Reported per backend: index build time (`rebuild`, segmentation on ``--workers``
 processes), index size, p50/p99 latency of the application's search (top 20 with
 highlighted snippets and the total count) for 1-word, 2-word and sentence
-queries, next to the bare ranked query of the same terms (one SQL statement, top
-20 ids, no snippets, no count, no visibility join), and related documents.
+queries, next to the bare ranked query of the same terms (one SQL statement, or for tantivy one
+search call, top 20 ids, no snippets, no count, no visibility check), and related
+documents.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ PG_URL = "postgresql://postgres@127.0.0.1:5432/wenku_bench"
 BACKENDS = {
     "fts5": "wenku.discovery.search.sqlite.Fts5Backend",
     "postgres": "wenku.discovery.search.postgres.PostgresBackend",
+    "tantivy": "wenku.discovery.search.tantivy.TantivyBackend",
 }
 VOCABULARY_SIZE = 30_000
 FORMATS = ["pdf", "docx", "pptx", "xlsx", "txt"]
@@ -50,7 +52,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--documents", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=300, help="per query kind")
-    parser.add_argument("--backends", default="fts5,postgres")
+    parser.add_argument("--backends", default="fts5,postgres,tantivy")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--seed", type=int, default=20240)
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -310,6 +312,17 @@ def bare_query(name: str):
 
         return run
 
+    if name == "tantivy":
+        from wenku.discovery.search import get_backend
+
+        backend = get_backend()
+
+        def run_tantivy(terms, match_all):
+            query = backend._text_query(terms, match_all)
+            return backend.index.searcher().search(query, 20, count=False).hits
+
+        return run_tantivy
+
     from wenku.discovery.search.postgres import RANK_WEIGHTS, tsquery_literal
 
     sql = (
@@ -355,6 +368,11 @@ def summary(seconds: list[float]) -> dict:
 def index_megabytes(name: str) -> float:
     from django.db import connection
 
+    if name == "tantivy":
+        from django.conf import settings
+
+        files = Path(settings.WENKU_SEARCH_INDEX_DIR).iterdir()
+        return sum(path.stat().st_size for path in files if path.is_file()) / 1e6
     with connection.cursor() as cursor:
         if name == "fts5":
             cursor.execute("PRAGMA page_size")

@@ -205,6 +205,8 @@ _SEARCH_BACKENDS = {
 WENKU_SEARCH_BACKEND = env_str(
     "WENKU_SEARCH_BACKEND", _SEARCH_BACKENDS[DATABASES["default"]["ENGINE"]]
 )
+# Where backends that keep their index outside the database (tantivy) keep it.
+WENKU_SEARCH_INDEX_DIR = env_path("WENKU_SEARCH_INDEX_DIR", DATA_DIR / "search-index")
 
 # Production hardening; `WENKU_HTTPS=1` behind a TLS-terminating proxy.
 HTTPS = env_bool("WENKU_HTTPS", False)

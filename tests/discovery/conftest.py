@@ -1,6 +1,7 @@
-"""Every discovery test runs once per search backend; each skips unless its database is the default.
+"""Every discovery test runs once per search backend; the SQL ones skip unless their
+database is the default, tantivy runs on any (its index is a directory per test).
 
-The suite runs twice in CI: on SQLite (FTS5 tests), and with
+The suite runs twice in CI: on SQLite (FTS5 and tantivy tests), and with
 WENKU_DATABASE_URL=postgresql://… for the tests marked ``postgres``.
 """
 
@@ -22,19 +23,26 @@ from wenku.documents.pipeline.keywords import extract_keywords
 BACKENDS = {
     "fts5": ("wenku.discovery.search.sqlite.Fts5Backend", "sqlite"),
     "postgres": ("wenku.discovery.search.postgres.PostgresBackend", "postgresql"),
+    "tantivy": ("wenku.discovery.search.tantivy.TantivyBackend", None),
 }
 
 
-@pytest.fixture(params=["fts5", pytest.param("postgres", marks=pytest.mark.postgres)])
-def backend(request, settings, db):
+@pytest.fixture(params=["fts5", pytest.param("postgres", marks=pytest.mark.postgres), "tantivy"])
+def backend(request, settings, tmp_path):
     path, vendor = BACKENDS[request.param]
-    if connection.vendor != vendor:
+    if vendor is None:
+        # Written after commit: the test's writes must really commit. (The marker,
+        # because pytest-django decides from markers and static fixture names.)
+        request.node.add_marker(pytest.mark.django_db(transaction=True))
+    request.getfixturevalue("db")
+    if vendor is not None and connection.vendor != vendor:
         pytest.skip(
             f"{request.param} search backend needs a {vendor} database (default is "
             f"{connection.vendor}); for PostgreSQL run "
             "WENKU_DATABASE_URL=postgresql://… pytest -m postgres"
         )
     settings.WENKU_SEARCH_BACKEND = path
+    settings.WENKU_SEARCH_INDEX_DIR = tmp_path / "search-index"
     reset_backend()
     yield get_backend()
     reset_backend()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+from html.parser import HTMLParser
 
 from django.core.management import call_command
+from django.urls import reverse
 
 from wenku.discovery.indexing import document_changed, document_deleted
 from wenku.documents.models import Document
@@ -86,3 +88,63 @@ def test_reindex_command_rebuilds_from_published_documents(backend, make_documen
     assert found(backend, "图书馆") == [published.pk]
     assert backend.count() == 1
     assert "indexed 1 documents" in out.getvalue()
+
+
+class _FormFields(HTMLParser):
+    """The fields a browser would submit from a page's form, with their current values."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data: dict[str, str] = {}
+        self._textarea: str | None = None
+        self._select: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        name = attrs.get("name")
+        if tag == "input" and name and attrs.get("type") not in ("submit", "button", "file"):
+            if attrs.get("type") in ("checkbox", "radio") and "checked" not in attrs:
+                return
+            self.data[name] = attrs.get("value") or ""
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.data[name] = ""
+        elif tag == "select" and name:
+            self._select = name
+            self.data.setdefault(name, "")
+        elif tag == "option" and self._select and "selected" in attrs:
+            self.data[self._select] = attrs.get("value") or ""
+
+    def handle_endtag(self, tag):
+        if tag == "textarea":
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.data[self._textarea] += data
+
+
+def test_an_admin_edit_and_delete_reach_the_index(
+    backend, make_document, client, django_user_model
+):
+    """GIVEN an indexed document WHEN a moderator renames it in the admin THEN search
+    finds the new title; WHEN they delete it THEN it leaves the index."""
+    document = make_document("天文观测", "图书馆")
+    boss = django_user_model.objects.create_superuser("boss", password="x")
+    client.force_login(boss)
+    url = reverse("admin:documents_document_change", args=[document.pk])
+    form = _FormFields()
+    form.feed(client.get(url).content.decode())
+    form.data["title"] = "地理考察"
+
+    response = client.post(url, form.data)
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert found(backend, "地理") == [document.pk]
+    assert found(backend, "天文") == []
+
+    delete = reverse("admin:documents_document_delete", args=[document.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 302
+    assert backend.count() == 0

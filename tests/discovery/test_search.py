@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from wenku.discovery.indexing import document_changed
 from wenku.discovery.search import Price, SearchFilters, Sort
 from wenku.discovery.services import search_documents
 
@@ -226,6 +227,7 @@ def test_filter_by_category_includes_subcategories(backend, make_document):
     for document, category in ((in_parent, education), (in_child, schools), (elsewhere, other)):
         document.category = category
         document.save()
+        document_changed(document)  # as every edit does: the index keeps the category
 
     found = backend.search("图书馆", SearchFilters(category_ids=tuple(education.descendant_ids())))
 
@@ -237,6 +239,7 @@ def test_filter_free_or_paid(backend, make_document):
     paid = make_document("图书馆付费", "图书馆")
     paid.price = 5
     paid.save()
+    document_changed(paid)  # as every edit does: the index keeps the price
 
     assert ids(backend.search("图书馆", SearchFilters(price=Price.FREE))) == [free.pk]
     assert ids(backend.search("图书馆", SearchFilters(price=Price.PAID))) == [paid.pk]
@@ -245,8 +248,6 @@ def test_filter_free_or_paid(backend, make_document):
 def test_text_beyond_the_preview_is_not_searchable(backend, make_document):
     """GIVEN a document whose preview stops at page 1 WHEN a reader searches words of
     page 2 THEN nothing is found, so no snippet can show what only buyers may read."""
-    from wenku.discovery.indexing import document_changed
-
     document = make_document("付费文档", "公开的第一页内容", "付费内容藏在第二页里")
     document.preview_pages = 1
     document.save()

@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from wenku.discovery import indexing
 from wenku.documents import services
 from wenku.documents.models import Blob, Document, DocumentEvent, Page
 
@@ -56,6 +57,20 @@ class DocumentAdmin(admin.ModelAdmin):
     )
     inlines = (DocumentEventInline,)
     actions = ("reprocess_selected",)
+
+    # A moderator's edit (title, category, price, publication) reaches search too.
+    def save_model(self, request: HttpRequest, obj: Document, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        indexing.document_changed(obj)
+
+    def delete_model(self, request: HttpRequest, obj: Document) -> None:
+        indexing.document_deleted(obj.pk)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Document]) -> None:
+        for document_id in queryset.values_list("pk", flat=True):
+            indexing.document_deleted(document_id)
+        super().delete_queryset(request, queryset)
 
     @admin.action(description=_("Reprocess selected documents"))
     def reprocess_selected(self, request: HttpRequest, queryset: QuerySet[Document]) -> None:

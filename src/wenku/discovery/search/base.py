@@ -116,6 +116,10 @@ class Query:
 class SearchBackend(abc.ABC):
     """Full-text search over published documents. Subclasses store and query; this class thinks."""
 
+    # Whether writes join the database transaction (an index inside the database).
+    # Those that do not are updated once the transaction has committed.
+    transactional: bool = True
+
     # --- what a backend implements ---
 
     @abc.abstractmethod

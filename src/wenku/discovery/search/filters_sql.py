@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from functools import cache
 
+from django.db import connection
+
 from wenku.discovery.search.base import Price, SearchFilters
 
 
@@ -37,3 +39,19 @@ def where(filters: SearchFilters) -> tuple[str, list]:
     if filters.price is not None and _has_field("price"):
         clauses.append("d.price = 0" if filters.price == Price.FREE else "d.price > 0")
     return " AND ".join(clauses), params
+
+
+def visible_ids(document_ids: list[int], filters: SearchFilters, order: str = "d.id") -> list[int]:
+    """Those of ``document_ids`` that are published and pass the filters now, in ``order``:
+    for results found in an index that does not know the documents' current state."""
+    if not document_ids:
+        return []
+    clauses, params = where(filters)
+    placeholders = ", ".join(["%s"] * len(document_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT d.id FROM documents_document AS d WHERE d.id IN ({placeholders}) "
+            f"AND {clauses} ORDER BY {order}",
+            [*document_ids, *params],
+        )
+        return [row[0] for row in cursor.fetchall()]

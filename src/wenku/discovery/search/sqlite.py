@@ -18,6 +18,7 @@ from wenku.discovery.search.base import (
     IndexEntry,
     Query,
     RawHit,
+    SearchFilters,
     Sort,
     SqlTableBackend,
 )
@@ -66,31 +67,16 @@ class Fts5Backend(SqlTableBackend):
         cursor.execute(f"INSERT INTO {TABLE}({TABLE}) VALUES ('optimize')")
 
     def run(self, query: Query) -> tuple[list[RawHit], int]:
-        where, params = filters_sql.where(query.filters)
         match = match_expression(query.terms, query.match_all)
-        source = (
-            f"FROM {TABLE} JOIN documents_document AS d ON d.id = {TABLE}.rowid "
-            f"WHERE {TABLE} MATCH %s AND {where}"
-        )
+        if query.sort == Sort.RELEVANCE and query.filters == SearchFilters():
+            ranked, total = self._run_unfiltered(match, query)
+        else:
+            ranked, total = self._run_joined(match, query)
+        if not ranked:
+            return [], total
+        # Stored text only for the page shown, not for every match while sorting.
+        ids = [row[0] for row in ranked]
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT {TABLE}.rowid, bm25({TABLE}, {SEARCH_WEIGHTS}) AS score {source} "
-                f"ORDER BY {_ORDER[query.sort]} LIMIT %s OFFSET %s",
-                [match, *params, query.limit, query.offset],
-            )
-            ranked = cursor.fetchall()
-            if query.offset == 0 and len(ranked) < query.limit:
-                total = len(ranked)  # the whole result is on this page: no need to count
-            else:
-                cursor.execute(
-                    f"SELECT count(*) FROM (SELECT 1 {source} LIMIT {COUNT_LIMIT})",
-                    [match, *params],
-                )
-                total = cursor.fetchone()[0]
-            if not ranked:
-                return [], total
-            # Stored text only for the page shown, not for every match while sorting.
-            ids = [row[0] for row in ranked]
             cursor.execute(
                 f"SELECT rowid, title, body FROM {TABLE} WHERE rowid IN "
                 f"({', '.join(['%s'] * len(ids))})",
@@ -103,6 +89,51 @@ class Fts5Backend(SqlTableBackend):
             if document_id in stored
         ]
         return hits, total
+
+    def _run_joined(self, match: str, query: Query) -> tuple[list, int]:
+        """Filters and sorts that read the document row: joined to every match."""
+        where, params = filters_sql.where(query.filters)
+        source = (
+            f"FROM {TABLE} JOIN documents_document AS d ON d.id = {TABLE}.rowid "
+            f"WHERE {TABLE} MATCH %s AND {where}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {TABLE}.rowid, bm25({TABLE}, {SEARCH_WEIGHTS}) AS score {source} "
+                f"ORDER BY {_ORDER[query.sort]} LIMIT %s OFFSET %s",
+                [match, *params, query.limit, query.offset],
+            )
+            ranked = cursor.fetchall()
+            if query.offset == 0 and len(ranked) < query.limit:
+                return ranked, len(ranked)  # the whole result is on this page
+            cursor.execute(
+                f"SELECT count(*) FROM (SELECT 1 {source} LIMIT {COUNT_LIMIT})", [match, *params]
+            )
+            return ranked, cursor.fetchone()[0]
+
+    def _run_unfiltered(self, match: str, query: Query) -> tuple[list, int]:
+        """Plain relevance, the common case: the index alone ranks and counts, and only
+        the page shown is checked against the documents (the index holds published
+        documents only, but one may have been taken down since)."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT rowid, bm25({TABLE}, {SEARCH_WEIGHTS}) AS score FROM {TABLE} "
+                f"WHERE {TABLE} MATCH %s ORDER BY score, rowid LIMIT %s OFFSET %s",
+                [match, query.limit, query.offset],
+            )
+            found = cursor.fetchall()
+            if query.offset == 0 and len(found) < query.limit:
+                total = len(found)
+            else:
+                cursor.execute(
+                    f"SELECT count(*) FROM (SELECT 1 FROM {TABLE} WHERE {TABLE} MATCH %s "
+                    f"LIMIT {COUNT_LIMIT})",
+                    [match],
+                )
+                total = cursor.fetchone()[0]
+        visible = set(filters_sql.visible_ids([row[0] for row in found], query.filters))
+        ranked = [row for row in found if row[0] in visible]
+        return ranked, total - (len(found) - len(ranked))
 
     def related_ids(self, document_id: int, terms: list[Term], limit: int) -> list[int]:
         if not terms:

@@ -135,10 +135,15 @@ def rarest(terms: list[Term], limit: int) -> list[Term]:
     if len(terms) <= limit:
         return terms
     idf = jieba.analyse.default_tfidf.idf_freq
-    unknown = max(idf.values(), default=0.0)  # words jieba never saw are rare ones
+    unknown = _highest_idf()  # words jieba never saw are rare ones
     ranked = sorted(terms, key=lambda term: -idf.get(term.word.lower(), unknown))[:limit]
     kept = set(ranked)
     return [term for term in terms if term in kept]
+
+
+@cache
+def _highest_idf() -> float:
+    return max(jieba.analyse.default_tfidf.idf_freq.values(), default=0.0)
 
 
 # --- snippets -------------------------------------------------------------------
@@ -212,16 +217,8 @@ def _render(words: list[str], pattern: re.Pattern[str] | None) -> str:
     Words are joined with NUL where no space belongs, so one pass of the pattern
     over the whole window cannot match across two words (NUL is in no query piece).
     """
-    parts: list[str] = []
-    previous = ""
-    for word in words:
-        if not word or word.startswith(SUBWORD_MARK):
-            continue
-        if previous:
-            parts.append(" " if _needs_space(previous[-1], word[0]) else _JOIN)
-        parts.append(word)
-        previous = word
-    joined = "".join(parts)
+    kept = [word for word in words if word and not word.startswith(SUBWORD_MARK)]
+    joined = _NO_SPACE.sub(_JOIN, " ".join(kept))
     if pattern is None:
         return html.escape(joined).replace(_JOIN, "")
     out: list[str] = []
@@ -234,11 +231,7 @@ def _render(words: list[str], pattern: re.Pattern[str] | None) -> str:
     return "".join(out).replace(_JOIN, "")
 
 
-def _needs_space(before: str, after: str) -> bool:
-    """Segmentation removed the spaces; only Latin words and numbers had them."""
-    return (
-        before.isascii()
-        and after.isascii()
-        and (before.isalnum() or before in ",.;:!?)%")
-        and (after.isalnum() or after in "(")
-    )
+# Segmentation removed the spaces; only Latin words and numbers had them. A space
+# stays between [letter, digit or closing punctuation] and [letter, digit or "("];
+# every other one goes (one regex pass instead of a Python test per word).
+_NO_SPACE = re.compile(r"(?<![A-Za-z0-9,.;:!?)%]) | (?![A-Za-z0-9(])")
