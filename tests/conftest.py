@@ -7,7 +7,11 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def _isolated_storage(settings, tmp_path):
-    """Every test gets its own originals/pages storage, and tasks run in-process."""
+    """Every test gets its own originals/pages storage and an empty cache, and tasks
+    run in-process."""
+    from django.core.cache import cache
+
+    cache.clear()
     for alias in ("default", "originals", "pages"):
         settings.STORAGES = {
             **settings.STORAGES,

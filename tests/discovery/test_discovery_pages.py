@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -252,9 +253,26 @@ def test_home_query_count_is_bounded(client, make_document, user):
         doc = make_document(f"讲义{n}", MATH)
         DocumentView.objects.create(document=doc, day=timezone.localdate(), count=n + 1)
         DownloadLog.objects.create(user=user, document=doc, status=200, bytes=1)
+    cache.clear()
     with CaptureQueriesContext(connection) as many:
         _get(client, "/")
     assert len(many) == len(few) <= 10
+    with CaptureQueriesContext(connection) as cached:
+        _get(client, "/")
+    assert len(cached) == len(many) - 4  # the four ranking aggregates
+
+
+def test_cached_rankings_drop_a_document_taken_down_at_once(client, make_document):
+    """GIVEN rankings cached with a document in them WHEN it is taken down THEN the
+    next home page no longer lists it, though the cached order is minutes old."""
+    doc = make_document("热门讲义", MATH)
+    DocumentView.objects.create(document=doc, day=timezone.localdate(), count=9)
+    assert "热门讲义" in _html(_get(client, "/"))
+
+    doc.published_at = None
+    doc.save(update_fields=["published_at"])
+
+    assert "热门讲义" not in _html(_get(client, "/"))
 
 
 # --- related documents ----------------------------------------------------------------

@@ -1,7 +1,10 @@
 """Rankings for the home page (newest, most viewed, most downloaded) and the view counter.
 
 Views are counted per document and day (DocumentView): one UPDATE per view, and a
-ranking sums a handful of rows per document instead of counting a log.
+ranking sums a handful of rows per document instead of counting a log. The ranked
+ids are cached for a few minutes (all-time downloads still aggregate the download
+log); the documents they name are read fresh, so a document taken down leaves the
+lists at once, and only the order can be minutes old.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Sum
 from django.utils import timezone
@@ -17,6 +21,8 @@ from wenku.discovery.models import DocumentView
 
 RANKING_SIZE = 10
 WEEK = timedelta(days=7)
+CACHE_SECONDS = 300
+CACHE_KEY = "wenku:rankings:{size}"
 
 
 def record_view(document, user) -> None:
@@ -43,8 +49,24 @@ class Rankings:
 
 
 def rankings(size: int = RANKING_SIZE) -> Rankings:
-    """Four lists in five queries whatever the size of the site: four aggregates of ids,
-    then one query for every document they name. (The home page lists the newest itself.)"""
+    """Four lists in five queries whatever the size of the site (one when the ids are
+    cached): four aggregates of ids, then one query for every document they name.
+    (The home page lists the newest itself.)"""
+    from wenku.documents.models import Document
+
+    key = CACHE_KEY.format(size=size)
+    id_lists = cache.get(key)
+    if id_lists is None:
+        id_lists = _ranked_ids(size)
+        cache.set(key, id_lists, CACHE_SECONDS)
+    wanted = {pk for ids in id_lists for pk in ids}
+    published = Document.objects.published()
+    by_id = {doc.pk: doc for doc in published.filter(pk__in=wanted).select_related("owner")}
+    ranked = [[by_id[pk] for pk in ids if pk in by_id][:size] for ids in id_lists]
+    return Rankings(*ranked)
+
+
+def _ranked_ids(size: int) -> list[list[int]]:
     from wenku.commerce.models import DownloadLog
     from wenku.documents.models import Document
 
@@ -57,16 +79,12 @@ def rankings(size: int = RANKING_SIZE) -> Rankings:
     downloads = DownloadLog.objects.counted().filter(document__in=published)
     downloads = downloads.values("document_id").annotate(total=Count("id"))
     downloads = downloads.order_by("-total", "-document_id")
-    id_lists = [
+    return [
         _ids(views.filter(day__gte=timezone.localdate() - WEEK), fetch),
         _ids(views, fetch),
         _ids(downloads.filter(created_at__gte=since), fetch),
         _ids(downloads, fetch),
     ]
-    wanted = {pk for ids in id_lists for pk in ids}
-    by_id = {doc.pk: doc for doc in published.filter(pk__in=wanted).select_related("owner")}
-    ranked = [[by_id[pk] for pk in ids if pk in by_id][:size] for ids in id_lists]
-    return Rankings(*ranked)
 
 
 def newest(size: int = RANKING_SIZE) -> list:
