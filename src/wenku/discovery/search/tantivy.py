@@ -166,28 +166,28 @@ class TantivyBackend(SearchBackend):
             return self._by_downloads(searcher, matcher, query)
         options = {"order_by_field": "published"} if query.sort == Sort.NEWEST else {}
         found = searcher.search(matcher, query.limit, count=True, offset=query.offset, **options)
-        scored = [(searcher.doc(address), key) for key, address in found.hits]
-        ids = [document.get_first("id") for document, _ in scored]
+        addresses = [address for _key, address in found.hits]
+        ids = searcher.fast_field_values("id", addresses)
         visible = set(filters_sql.visible_ids(ids, query.filters))
         relevance = query.sort == Sort.RELEVANCE
         hits = [
-            _raw_hit(document, float(key) if relevance else 0.0)
-            for document, key in scored
-            if document.get_first("id") in visible
+            _raw_hit(pk, searcher.doc(address), float(key) if relevance else 0.0)
+            for pk, (key, address) in zip(ids, found.hits, strict=True)
+            if pk in visible
         ]
         if query.offset == 0 and found.count <= query.limit:
             return hits, len(hits)  # everything is on this page: the count can be exact
-        return hits, min(found.count, COUNT_LIMIT) - (len(scored) - len(hits))
+        return hits, min(found.count, COUNT_LIMIT) - (len(ids) - len(hits))
 
     def _by_downloads(self, searcher, matcher, query: Query) -> tuple[list[RawHit], int]:
         """Download counts live in the database: order the COUNT_LIMIT most relevant
         matches there (all of them, for any query with fewer matches)."""
         found = searcher.search(matcher, COUNT_LIMIT, count=False)
-        documents = [searcher.doc(address) for _score, address in found.hits]
-        by_id = {document.get_first("id"): document for document in documents}
+        addresses = [address for _score, address in found.hits]
+        by_id = dict(zip(searcher.fast_field_values("id", addresses), addresses, strict=True))
         ordered = filters_sql.visible_ids(list(by_id), query.filters, DOWNLOADS_ORDER)
         page = ordered[query.offset : query.offset + query.limit]
-        return [_raw_hit(by_id[pk], 0.0) for pk in page], len(ordered)
+        return [_raw_hit(pk, searcher.doc(by_id[pk]), 0.0) for pk in page], len(ordered)
 
     def related_ids(self, document_id: int, terms: list[Term], limit: int) -> list[int]:
         if not terms:
@@ -202,7 +202,7 @@ class TantivyBackend(SearchBackend):
         clauses.append((tantivy.Occur.MustNot, self._id_query(document_id)))
         searcher = self.index.searcher()
         found = searcher.search(tantivy.Query.boolean_query(clauses), limit, count=False)
-        return [searcher.doc(address).get_first("id") for _score, address in found.hits]
+        return searcher.fast_field_values("id", [address for _score, address in found.hits])
 
     # --- query building ---
 
@@ -261,9 +261,9 @@ def _attributes(document_ids: list[int]) -> dict[int, dict]:
     return {row["id"]: row for row in rows}
 
 
-def _raw_hit(document: tantivy.Document, score: float) -> RawHit:
+def _raw_hit(document_id: int, document: tantivy.Document, score: float) -> RawHit:
     return RawHit(
-        document.get_first("id"),
+        document_id,
         score,
         document.get_first("stored_title").decode(),
         document.get_first("stored_body").decode(),
