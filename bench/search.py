@@ -1,23 +1,24 @@
 """Search and related-documents benchmark over a synthetic corpus, for each backend.
 
-    .venv/bin/python bench/search.py                     # 100,000 documents, both backends
+    .venv/bin/python bench/search.py                     # 100,000 documents, every backend
     .venv/bin/python bench/search.py --documents 5000    # a quick try
-    .venv/bin/python bench/search.py --backends fts5
+    .venv/bin/python bench/search.py --backends fts5,tantivy
 
 Documents are random texts of 200–400 words drawn, by frequency, from the 30,000
 most frequent entries of jieba's own dictionary (real Chinese words with a
 realistic, Zipf-like spread), titles of 3–6 mid-frequency words, keywords ranked
-by TF-IDF as the pipeline ranks them. Each backend gets a fresh database (a
-temporary SQLite file; the PostgreSQL database ``wenku_bench`` on 127.0.0.1, dropped
-and created again) and runs in a child process of its own, because Django's
-database settings are fixed per process.
+by TF-IDF as the pipeline ranks them. ``--readers`` users favorite 5–30 documents
+each, skewed to a popular few, so that related documents blend real co-interest.
+Each backend gets a fresh database (a temporary SQLite file; the PostgreSQL
+database ``wenku_bench`` on 127.0.0.1, dropped and created again) and runs in a
+child process of its own, because Django's database settings are fixed per process.
 
 Reported per backend: index build time (`rebuild`, segmentation on ``--workers``
 processes), index size, p50/p99 latency of the application's search (top 20 with
 highlighted snippets and the total count) for 1-word, 2-word and sentence
-queries, next to the bare ranked query of the same terms (one SQL statement, or for tantivy one
-search call, top 20 ids, no snippets, no count, no visibility check), and related
-documents.
+queries, next to the bare ranked query of the same terms (one SQL statement, or
+one tantivy search call: top 20 ids, no snippets, no count, no visibility check),
+and related documents, for random documents and for the 100 most favorited.
 """
 
 from __future__ import annotations
@@ -54,6 +55,9 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=300, help="per query kind")
     parser.add_argument("--backends", default="fts5,postgres,tantivy")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument(
+        "--readers", type=int, default=20_000, help="users with favorites (co-interest data)"
+    )
     parser.add_argument("--seed", type=int, default=20240)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -76,7 +80,7 @@ def spawn(name: str, args) -> dict:
             recreate_pg_database()
             env["WENKU_DATABASE_URL"] = PG_URL
         command = [sys.executable, __file__, "--child", name]
-        for option in ("documents", "queries", "workers", "seed"):
+        for option in ("documents", "queries", "workers", "seed", "readers"):
             command += [f"--{option}", str(getattr(args, option))]
         done = subprocess.run(command, env=env, stdout=subprocess.PIPE, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -108,9 +112,13 @@ def print_table(results: list[dict], documents: int) -> None:
             )
         rows.append((f"{kind} app/bare p99", lambda r, k=kind: f"{r[k]['ratio_p99']:.2f}x"))
         rows.append((f"{kind} hits (median)", lambda r, k=kind: f"{r[k]['median_total']:,}"))
-    rows.append(
-        ("related p50/p99 ms", lambda r: f"{r['related']['p50']:.1f} / {r['related']['p99']:.1f}")
-    )
+    for key, label in (("related", "related"), ("related_popular", "related, popular")):
+        rows.append(
+            (
+                f"{label} p50/p99 ms",
+                lambda r, k=key: f"{r[k]['p50']:.1f} / {r[k]['p99']:.1f}",
+            )
+        )
     for label, cell in rows:
         print(f"{label:24}" + "".join(f"{cell(r):>22}" for r in results))
 
@@ -129,6 +137,8 @@ def run_child(args) -> dict:
     rng = random.Random(args.seed)
     log(f"{args.child}: generating {args.documents:,} documents")
     texts = generate_corpus(rng, args.documents)
+    log(f"{args.child}: {args.readers:,} readers' favorites")
+    generate_favorites(rng, args.readers)
 
     from wenku.discovery.search import get_backend
     from wenku.documents.models import Document
@@ -149,6 +159,7 @@ def run_child(args) -> dict:
         log(f"{args.child}: {kind} queries")
         result[kind] = time_queries(backend, batch, args.child)
     result["related"] = time_related(rng, args.queries)
+    result["related_popular"] = time_related_popular(min(args.queries, 100))
     return result
 
 
@@ -228,6 +239,28 @@ def generate_corpus(rng: random.Random, count: int) -> list[list[str]]:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")  # planner statistics, as a live site's autovacuum keeps them
     return all_words
+
+
+def generate_favorites(rng: random.Random, readers: int) -> None:
+    """Each reader favorites 5–30 documents, skewed to a popular few (as readers
+    are): the co-interest half of related documents then has real work to do."""
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    from wenku.commerce.models import Favorite
+    from wenku.documents.models import Document
+
+    ids = list(Document.objects.order_by("pk").values_list("pk", flat=True))
+    users = get_user_model().objects.bulk_create(
+        get_user_model()(username=f"reader{n}") for n in range(readers)
+    )
+    favorites = []
+    for user in users:
+        # rng.random() ** 3 puts a tenth of the favorites on the first 0.1% of documents.
+        chosen = {ids[int(len(ids) * rng.random() ** 3)] for _ in range(rng.randint(5, 30))}
+        favorites.extend(Favorite(user=user, document_id=pk) for pk in chosen)
+    with transaction.atomic():
+        Favorite.objects.bulk_create(favorites, batch_size=5_000)
 
 
 def _idf() -> dict[str, float]:
@@ -355,6 +388,23 @@ def time_related(rng: random.Random, count: int) -> dict:
         times.append(time.perf_counter() - started)
         sizes.append(len(found))
     return {**summary(times), "median_found": statistics.median(sizes)}
+
+
+def time_related_popular(count: int) -> dict:
+    """Related documents of the most favorited documents: the co-interest worst case."""
+    from django.db.models import Count
+
+    from wenku.discovery.related import related_documents
+    from wenku.documents.models import Document
+
+    popular = Document.objects.annotate(fans=Count("favorites")).order_by("-fans")[:count]
+    documents = list(popular)
+    times = []
+    for document in documents:
+        started = time.perf_counter()
+        related_documents(document)
+        times.append(time.perf_counter() - started)
+    return summary(times)
 
 
 def summary(seconds: list[float]) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from html.parser import HTMLParser
 
+import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -148,3 +149,24 @@ def test_an_admin_edit_and_delete_reach_the_index(
     delete = reverse("admin:documents_document_delete", args=[document.pk])
     assert client.post(delete, {"post": "yes"}).status_code == 302
     assert backend.count() == 0
+
+
+@pytest.mark.parametrize(
+    "backend", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+def test_postgres_rebuild_leaves_no_gin_pending_list(backend, make_document):
+    """New GIN entries wait in a pending list every query reads through: a rebuild
+    merges it, and the list stays short (migration 0003)."""
+    from django.db import connection
+
+    for n in range(5):
+        make_document(f"图书馆{n}", "图书馆 博物馆")
+    backend.rebuild()
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT gin_clean_pending_list('discovery_pg_title_vector'::regclass)")
+        assert cursor.fetchone()[0] == 0
+        cursor.execute(
+            "SELECT reloptions FROM pg_class WHERE relname = 'discovery_pg_search_vector'"
+        )
+        assert "gin_pending_list_limit=256" in cursor.fetchone()[0]

@@ -14,7 +14,7 @@ and unstemmed like the ``simple`` configuration, whatever the locale.
 Ranking reads every candidate's tsvector from TOAST, a few microseconds each: a
 word found in 30,000 documents would take 150 ms. So relevance ranks a bounded
 candidate set — every document with the words in its title (up to
-RANK_CANDIDATES) plus the first RANK_CANDIDATES with them anywhere. Rare words
+RANK_CANDIDATES) plus the first BODY_CANDIDATES with them anywhere. Rare words
 are ranked exactly; for very common ones title matches still come first. Measured
 in bench/search.py.
 """
@@ -30,6 +30,7 @@ from wenku.discovery.search.base import (
     IndexEntry,
     Query,
     RawHit,
+    SearchFilters,
     Sort,
     SqlTableBackend,
 )
@@ -38,7 +39,8 @@ from wenku.discovery.search.text import Term, stored_terms
 TABLE = "discovery_pg_search"
 # ts_rank weights for {D, C, B, A}: a title word (A) counts as five body words (B).
 RANK_WEIGHTS = "{0, 0, 0.2, 1.0}"
-RANK_CANDIDATES = 1000
+RANK_CANDIDATES = 1000  # documents with the words in their title
+BODY_CANDIDATES = 300  # and the first of those with them anywhere
 MAX_POSITION = 16383  # tsvector positions stop here
 MAX_POSITIONS_PER_TERM = 255
 
@@ -114,12 +116,28 @@ class PostgresBackend(SqlTableBackend):
             )
 
     def after_rebuild(self, cursor) -> None:
-        # Fresh statistics, so the planner knows the GIN index is selective.
+        # Merge what bulk loading left in the GIN pending lists, which every query
+        # would otherwise read through; fresh statistics, so the planner knows the
+        # GIN index is selective.
+        cursor.execute(
+            "SELECT gin_clean_pending_list(indexrelid) FROM pg_index JOIN pg_am ON "
+            "pg_am.oid = (SELECT relam FROM pg_class WHERE oid = indexrelid) "
+            "WHERE indrelid = %s::regclass AND pg_am.amname = 'gin'",
+            [TABLE],
+        )
         cursor.execute(f"ANALYZE {TABLE}")
 
     def run(self, query: Query) -> tuple[list[RawHit], int]:
-        where, params = filters_sql.where(query.filters)
         tsquery = tsquery_literal(query.terms, query.match_all)
+        with transaction.atomic(), connection.cursor() as cursor:
+            _prefer_gin(cursor)
+            if query.sort == Sort.RELEVANCE and query.filters == SearchFilters():
+                return self._run_unfiltered(cursor, tsquery, query)
+            return self._run_joined(cursor, tsquery, query)
+
+    def _run_joined(self, cursor, tsquery: str, query: Query) -> tuple[list[RawHit], int]:
+        """Filters and sorts that read the document row: every match is joined to it."""
+        where, params = filters_sql.where(query.filters)
         # `matches` is materialised so that it is answered by the GIN index alone;
         # `visible` applies visibility and filters, and is what gets counted.
         common = (
@@ -135,7 +153,7 @@ class PostgresBackend(SqlTableBackend):
                 f"(SELECT s.document_id FROM {TABLE} AS s JOIN documents_document AS d "
                 f"ON d.id = s.document_id WHERE s.title_vector @@ %s::tsquery AND {where} "
                 f"LIMIT {RANK_CANDIDATES}) UNION "
-                f"(SELECT document_id FROM visible LIMIT {RANK_CANDIDATES})) "
+                f"(SELECT document_id FROM visible LIMIT {BODY_CANDIDATES})) "
                 "SELECT s.document_id, "
                 "ts_rank(%s::float4[], s.search_vector, %s::tsquery, 1) AS score, "
                 "s.title, s.body, (SELECT count(*) FROM visible) "
@@ -152,16 +170,46 @@ class PostgresBackend(SqlTableBackend):
                 f"ORDER BY {_ORDER[query.sort]} LIMIT %s OFFSET %s"
             )
             args = [tsquery, *params, *params]
-        with transaction.atomic(), connection.cursor() as cursor:
-            _prefer_gin(cursor)
-            cursor.execute(sql, [*args, query.limit, query.offset])
-            ranked = cursor.fetchall()
-            if ranked or query.offset == 0:
-                total = ranked[0][4] if ranked else 0
-            else:  # a page past the end: still say how many there are
-                cursor.execute(f"{common} SELECT count(*) FROM visible", [tsquery, *params])
-                total = cursor.fetchone()[0]
+        cursor.execute(sql, [*args, query.limit, query.offset])
+        ranked = cursor.fetchall()
+        if ranked or query.offset == 0:
+            total = ranked[0][4] if ranked else 0
+        else:  # a page past the end: still say how many there are
+            cursor.execute(f"{common} SELECT count(*) FROM visible", [tsquery, *params])
+            total = cursor.fetchone()[0]
         return [RawHit(row[0], float(row[1]), row[2], row[3]) for row in ranked], total
+
+    def _run_unfiltered(self, cursor, tsquery: str, query: Query) -> tuple[list[RawHit], int]:
+        """Plain relevance, the common case: the index alone ranks and counts, and only
+        the page shown is checked against the documents (the index holds published
+        documents only, but one may have been taken down since)."""
+        cursor.execute(
+            "WITH candidates AS ("
+            f"(SELECT document_id FROM {TABLE} WHERE title_vector @@ %s::tsquery "
+            f"LIMIT {RANK_CANDIDATES}) UNION "
+            f"(SELECT document_id FROM {TABLE} WHERE search_vector @@ %s::tsquery "
+            f"LIMIT {BODY_CANDIDATES})) "
+            "SELECT s.document_id, "
+            "ts_rank(%s::float4[], s.search_vector, %s::tsquery, 1) AS score, s.title, s.body, "
+            f"(SELECT count(*) FROM (SELECT 1 FROM {TABLE} WHERE search_vector @@ %s::tsquery "
+            f"LIMIT {COUNT_LIMIT}) AS counted) "
+            f"FROM candidates JOIN {TABLE} AS s USING (document_id) "
+            "ORDER BY score DESC, s.document_id LIMIT %s OFFSET %s",
+            [tsquery, tsquery, RANK_WEIGHTS, tsquery, tsquery, query.limit, query.offset],
+        )
+        found = cursor.fetchall()
+        if found:
+            total = found[0][4]
+        else:
+            cursor.execute(
+                f"SELECT count(*) FROM (SELECT 1 FROM {TABLE} WHERE search_vector @@ %s::tsquery "
+                f"LIMIT {COUNT_LIMIT}) AS counted",
+                [tsquery],
+            )
+            total = cursor.fetchone()[0]
+        visible = set(filters_sql.visible_ids([row[0] for row in found], query.filters))
+        hits = [RawHit(row[0], float(row[1]), row[2], row[3]) for row in found if row[0] in visible]
+        return hits, total - (len(found) - len(hits))
 
     def related_ids(self, document_id: int, terms: list[Term], limit: int) -> list[int]:
         if not terms:
