@@ -80,3 +80,12 @@ def test_without_readers_related_is_content_only(backend, make_document):
 
     source = make_document("垃圾分类", "垃圾分类。")
     assert co_interest_ids(source, 8) == []
+
+
+def test_related_with_keywords_of_several_pieces(backend, make_document):
+    """A keyword such as COVID-19 is searched as a phrase of its pieces; no backend
+    may fail on it (the document page shows this block)."""
+    source = make_document("COVID-19 防控指南", "COVID-19", keywords=["COVID-19", "防控"])
+    other = make_document("COVID-19 疫苗接种", "COVID-19", keywords=["COVID-19", "疫苗"])
+
+    assert related_documents(source) == [other]

@@ -260,3 +260,39 @@ def test_text_beyond_the_preview_is_not_searchable(backend, make_document):
     document.save()
     document_changed(document)
     assert ids(backend.search("第二页")) == [document.pk]
+
+
+def test_a_capped_total_stays_capped_when_a_hit_is_hidden(backend, make_document, monkeypatch):
+    """GIVEN more matches than are counted, one of them taken down after indexing
+    WHEN searching THEN the total still says "more than", not an exact number."""
+    from wenku.discovery.search import base
+
+    monkeypatch.setattr(base, "COUNT_LIMIT", 3)
+    monkeypatch.setattr(type(backend).__module__ + ".COUNT_LIMIT", 3)
+    for n in range(5):
+        make_document(f"文档{n}", "图书馆")
+    hidden = make_document("图书馆", "图书馆 图书馆")  # the best match
+    hidden.published_at = None
+    hidden.save()  # the index is not told
+
+    found = backend.search("图书馆", page_size=2)
+
+    assert hidden.pk not in ids(found)
+    assert found.total == 3 and not found.total_exact
+
+
+def test_every_page_offered_has_results(backend, make_document, monkeypatch):
+    """Backends that rank a bounded candidate set (PostgreSQL) offer only the pages
+    those fill; the others, every match."""
+    from wenku.discovery.search import postgres
+
+    monkeypatch.setattr(postgres, "RANK_CANDIDATES", 2)
+    monkeypatch.setattr(postgres, "BODY_CANDIDATES", 3)
+    for n in range(9):
+        make_document(f"文档{n}", "图书馆")
+
+    first = backend.search("图书馆", page_size=2)
+
+    assert first.total == 9
+    for number in range(1, first.num_pages + 1):
+        assert backend.search("图书馆", page=number, page_size=2).hits, number

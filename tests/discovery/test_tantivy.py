@@ -3,6 +3,7 @@ shared by processes (the web server reads what the worker writes), one writer at
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import sys
@@ -111,8 +112,40 @@ def test_a_committed_change_is_read_from_the_database(backend, make_document):
         document.save()
         document_changed(document)
         assert backend.search("地理").total == 0  # not before the commit
+        document.title = "未保存的标题"  # changed in memory only
 
     assert [hit.document_id for hit in backend.search("地理").hits] == [document.pk]
+    assert backend.search("未保存").total == 0
+
+
+@only_tantivy
+def test_an_update_waiting_for_a_rebuild_is_left_to_the_worker(
+    backend, make_document, settings, monkeypatch
+):
+    """GIVEN another process holds the index (a `wenku reindex`) WHEN a request's
+    change commits THEN the request does not wait minutes: it queues the update,
+    and the worker's run of it, once the index is free, indexes the document."""
+    from django_tasks import default_task_backend
+
+    from wenku.discovery import indexing
+    from wenku.discovery.search.tantivy import LOCK_FILE
+    from wenku.discovery.tasks import sync_search_entry
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    monkeypatch.setattr(indexing, "REQUEST_WAIT", 0.2)
+    document = make_document("天文观测", "图书馆", published=False)
+    with open(backend.path / LOCK_FILE, "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        document.published_at = document.processed_at
+        document.save()
+        document_changed(document)  # autocommit: runs at once, finds the lock held
+
+        queued = default_task_backend.results
+        assert [result.args for result in queued] == [[document.pk]]
+        assert backend.count() == 0
+
+    sync_search_entry.call(document.pk)  # what the worker does
+    assert [hit.document_id for hit in backend.search("天文").hits] == [document.pk]
 
 
 def test_an_entry_replaces_the_previous_one(tmp_path, db):

@@ -7,8 +7,11 @@ services.py can see them.
 
 An index inside the database (FTS5, PostgreSQL) is written inside the caller's
 transaction, so on a rollback it rolls back with the document. One outside it
-(tantivy) is written once that transaction has committed, from the committed
-row — never an entry for a change that was rolled back.
+(tantivy) is synchronised once that transaction has committed: under the index's
+exclusive lock the committed row is read and its entry written, so whichever
+process writes last writes the latest state — never an entry for a rolled-back
+change, never an older state over a newer one. When the lock is held longer than a
+request should wait (a `wenku reindex` is running), the worker does it later.
 """
 
 from __future__ import annotations
@@ -18,8 +21,12 @@ import logging
 from django.db import transaction
 
 from wenku.discovery.search import get_backend
+from wenku.discovery.search.base import IndexBusy
 
 log = logging.getLogger(__name__)
+# How long a request's index update waits for another writer before leaving it to
+# the worker: a single update holds the lock for milliseconds, a rebuild for minutes.
+REQUEST_WAIT = 5.0
 
 
 def document_changed(document) -> None:
@@ -31,14 +38,38 @@ def document_changed(document) -> None:
     if get_backend().transactional:
         _apply_change(document)
     else:
-        transaction.on_commit(lambda: _apply_committed_change(document.pk))
+        document_id = document.pk
+        transaction.on_commit(lambda: sync_committed(document_id, wait=REQUEST_WAIT))
 
 
 def document_deleted(document_id: int) -> None:
     if get_backend().transactional:
         _apply_removal(document_id)
     else:
-        transaction.on_commit(lambda: _apply_removal(document_id))
+        # Called before the row goes: remove the entry whatever the row still says.
+        remove = lambda: sync_committed(document_id, wait=REQUEST_WAIT, deleted=True)  # noqa: E731
+        transaction.on_commit(remove)
+
+
+def sync_committed(document_id: int, wait: float | None = None, *, deleted: bool = False) -> None:
+    """Make the index entry of one document match its committed row (see above)."""
+    from wenku.documents.models import Document
+
+    backend = get_backend()
+    try:
+        with backend.exclusive(wait):
+            document = None if deleted else Document.objects.filter(pk=document_id).first()
+            if document is not None and document.is_published:
+                backend.index_document(document)
+            else:
+                backend.remove_document(document_id)
+    except IndexBusy:
+        from wenku.discovery.tasks import sync_search_entry
+
+        log.info("search index busy; document_id=%s left to the worker", document_id)
+        sync_search_entry.enqueue(document_id)
+    except Exception:
+        log.exception("search index update failed document_id=%s", document_id)
 
 
 def _apply_change(document) -> None:
@@ -50,16 +81,6 @@ def _apply_change(document) -> None:
                 get_backend().remove_document(document.pk)
     except Exception:
         log.exception("search index update failed document_id=%s", document.pk)
-
-
-def _apply_committed_change(document_id: int) -> None:
-    from wenku.documents.models import Document
-
-    document = Document.objects.filter(pk=document_id).first()
-    if document is None:
-        _apply_removal(document_id)
-    else:
-        _apply_change(document)
 
 
 def _apply_removal(document_id: int) -> None:

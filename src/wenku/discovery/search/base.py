@@ -8,6 +8,7 @@ SQLite and PostgreSQL backends cannot drift apart.
 from __future__ import annotations
 
 import abc
+import contextlib
 import enum
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -67,6 +68,7 @@ class SearchPage:
     page_size: int
     terms: tuple[str, ...] = ()  # the words actually searched for
     matched_all_terms: bool = True  # False when AND found nothing and OR was used
+    pageable: int | None = None  # how many can be paged through, when fewer than total
 
     @property
     def total_exact(self) -> bool:
@@ -74,7 +76,8 @@ class SearchPage:
 
     @property
     def num_pages(self) -> int:
-        return min(MAX_PAGE, -(-self.total // self.page_size)) if self.total else 0
+        shown = self.total if self.pageable is None else min(self.total, self.pageable)
+        return min(MAX_PAGE, -(-shown // self.page_size)) if shown else 0
 
     @property
     def has_next(self) -> bool:
@@ -101,6 +104,25 @@ class RawHit:
     score: float
     title: str  # stored text, for highlighting
     body: str
+
+
+@dataclass(frozen=True)
+class Found:
+    """What a backend's run() found: one page of hits and the counts around it."""
+
+    hits: list[RawHit]
+    total: int  # matches, counted up to COUNT_LIMIT
+    pageable: int | None = None  # a backend ranking a bounded candidate set says how many
+
+
+def less_hidden(total: int, hidden: int) -> int:
+    """A total less the hits of the page found hidden since they were indexed; a total
+    at COUNT_LIMIT stands for more than that and stays as it is."""
+    return total if total >= COUNT_LIMIT else max(0, total - hidden)
+
+
+class IndexBusy(Exception):
+    """The index is locked by another writer (a rebuild) for longer than the caller waits."""
 
 
 @dataclass
@@ -133,7 +155,7 @@ class SearchBackend(abc.ABC):
     def clear(self) -> None: ...
 
     @abc.abstractmethod
-    def run(self, query: Query) -> tuple[list[RawHit], int]:
+    def run(self, query: Query) -> Found:
         """Hits of one page (with stored title and body) and the number of matches,
         counted up to COUNT_LIMIT."""
 
@@ -144,6 +166,12 @@ class SearchBackend(abc.ABC):
     @abc.abstractmethod
     def count(self) -> int:
         """How many documents the index holds."""
+
+    def exclusive(self, wait: float | None = None) -> contextlib.AbstractContextManager:
+        """Hold off every other writer of the index until the block ends; raise IndexBusy
+        after ``wait`` seconds (None: wait as long as it takes). Nothing to hold for an
+        index inside the database, whose rows lock themselves."""
+        return contextlib.nullcontext()
 
     # --- shared behaviour ---
 
@@ -167,11 +195,11 @@ class SearchBackend(abc.ABC):
             return empty
         request = Query(terms, True, filters or SearchFilters(), Sort(sort))
         request.offset, request.limit = (page - 1) * page_size, page_size
-        raw, total = self.run(request)
-        if total == 0 and len(terms) > 1:
+        found = self.run(request)
+        if found.total == 0 and len(terms) > 1:
             # Nothing has every word: rank documents by how many of the rarest they have.
             request.terms, request.match_all = text.rarest(terms, text.OR_FALLBACK_TERMS), False
-            raw, total = self.run(request)
+            found = self.run(request)
         pattern = text.highlight_pattern(request.terms)
         hits = [
             SearchHit(
@@ -180,10 +208,12 @@ class SearchBackend(abc.ABC):
                 text.highlight_html(hit.title, pattern),
                 text.snippet_html(hit.body, pattern),
             )
-            for hit in raw
+            for hit in found.hits
         ]
         words = tuple(term.word for term in request.terms)
-        return SearchPage(hits, total, page, page_size, words, request.match_all)
+        return SearchPage(
+            hits, found.total, page, page_size, words, request.match_all, found.pageable
+        )
 
     def rebuild(
         self,

@@ -27,12 +27,14 @@ from wenku.discovery.search import filters_sql
 from wenku.discovery.search.base import (
     COUNT_LIMIT,
     DOWNLOADS_ORDER,
+    Found,
     IndexEntry,
     Query,
     RawHit,
     SearchFilters,
     Sort,
     SqlTableBackend,
+    less_hidden,
 )
 from wenku.discovery.search.text import Term, stored_terms
 
@@ -127,7 +129,7 @@ class PostgresBackend(SqlTableBackend):
         )
         cursor.execute(f"ANALYZE {TABLE}")
 
-    def run(self, query: Query) -> tuple[list[RawHit], int]:
+    def run(self, query: Query) -> Found:
         tsquery = tsquery_literal(query.terms, query.match_all)
         with transaction.atomic(), connection.cursor() as cursor:
             _prefer_gin(cursor)
@@ -135,7 +137,7 @@ class PostgresBackend(SqlTableBackend):
                 return self._run_unfiltered(cursor, tsquery, query)
             return self._run_joined(cursor, tsquery, query)
 
-    def _run_joined(self, cursor, tsquery: str, query: Query) -> tuple[list[RawHit], int]:
+    def _run_joined(self, cursor, tsquery: str, query: Query) -> Found:
         """Filters and sorts that read the document row: every match is joined to it."""
         where, params = filters_sql.where(query.filters)
         # `matches` is materialised so that it is answered by the GIN index alone;
@@ -156,7 +158,8 @@ class PostgresBackend(SqlTableBackend):
                 f"(SELECT document_id FROM visible LIMIT {BODY_CANDIDATES})) "
                 "SELECT s.document_id, "
                 "ts_rank(%s::float4[], s.search_vector, %s::tsquery, 1) AS score, "
-                "s.title, s.body, (SELECT count(*) FROM visible) "
+                "s.title, s.body, (SELECT count(*) FROM visible), "
+                "(SELECT count(*) FROM candidates) "
                 f"FROM candidates JOIN {TABLE} AS s USING (document_id) "
                 "ORDER BY score DESC, s.document_id LIMIT %s OFFSET %s"
             )
@@ -164,7 +167,7 @@ class PostgresBackend(SqlTableBackend):
         else:
             sql = (
                 f"{common} SELECT s.document_id, 0.0, s.title, s.body, "
-                "(SELECT count(*) FROM visible) FROM matches "
+                "(SELECT count(*) FROM visible), NULL FROM matches "
                 "JOIN documents_document AS d ON d.id = matches.document_id "
                 f"JOIN {TABLE} AS s ON s.document_id = d.id WHERE {where} "
                 f"ORDER BY {_ORDER[query.sort]} LIMIT %s OFFSET %s"
@@ -173,13 +176,14 @@ class PostgresBackend(SqlTableBackend):
         cursor.execute(sql, [*args, query.limit, query.offset])
         ranked = cursor.fetchall()
         if ranked or query.offset == 0:
-            total = ranked[0][4] if ranked else 0
+            total, pageable = (ranked[0][4], ranked[0][5]) if ranked else (0, None)
         else:  # a page past the end: still say how many there are
             cursor.execute(f"{common} SELECT count(*) FROM visible", [tsquery, *params])
-            total = cursor.fetchone()[0]
-        return [RawHit(row[0], float(row[1]), row[2], row[3]) for row in ranked], total
+            total, pageable = cursor.fetchone()[0], None
+        hits = [RawHit(row[0], float(row[1]), row[2], row[3]) for row in ranked]
+        return Found(hits, total, pageable)
 
-    def _run_unfiltered(self, cursor, tsquery: str, query: Query) -> tuple[list[RawHit], int]:
+    def _run_unfiltered(self, cursor, tsquery: str, query: Query) -> Found:
         """Plain relevance, the common case: the index alone ranks and counts, and only
         the page shown is checked against the documents (the index holds published
         documents only, but one may have been taken down since)."""
@@ -192,14 +196,15 @@ class PostgresBackend(SqlTableBackend):
             "SELECT s.document_id, "
             "ts_rank(%s::float4[], s.search_vector, %s::tsquery, 1) AS score, s.title, s.body, "
             f"(SELECT count(*) FROM (SELECT 1 FROM {TABLE} WHERE search_vector @@ %s::tsquery "
-            f"LIMIT {COUNT_LIMIT}) AS counted) "
+            f"LIMIT {COUNT_LIMIT}) AS counted), (SELECT count(*) FROM candidates) "
             f"FROM candidates JOIN {TABLE} AS s USING (document_id) "
             "ORDER BY score DESC, s.document_id LIMIT %s OFFSET %s",
             [tsquery, tsquery, RANK_WEIGHTS, tsquery, tsquery, query.limit, query.offset],
         )
         found = cursor.fetchall()
+        pageable = None
         if found:
-            total = found[0][4]
+            total, pageable = found[0][4], found[0][5]
         else:
             cursor.execute(
                 f"SELECT count(*) FROM (SELECT 1 FROM {TABLE} WHERE search_vector @@ %s::tsquery "
@@ -209,7 +214,7 @@ class PostgresBackend(SqlTableBackend):
             total = cursor.fetchone()[0]
         visible = set(filters_sql.visible_ids([row[0] for row in found], query.filters))
         hits = [RawHit(row[0], float(row[1]), row[2], row[3]) for row in found if row[0] in visible]
-        return hits, total - (len(found) - len(hits))
+        return Found(hits, less_hidden(total, len(found) - len(hits)), pageable)
 
     def related_ids(self, document_id: int, terms: list[Term], limit: int) -> list[int]:
         if not terms:

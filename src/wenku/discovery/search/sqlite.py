@@ -15,12 +15,14 @@ from wenku.discovery.search import filters_sql
 from wenku.discovery.search.base import (
     COUNT_LIMIT,
     DOWNLOADS_ORDER,
+    Found,
     IndexEntry,
     Query,
     RawHit,
     SearchFilters,
     Sort,
     SqlTableBackend,
+    less_hidden,
 )
 from wenku.discovery.search.text import Term
 
@@ -66,14 +68,14 @@ class Fts5Backend(SqlTableBackend):
         # Merge the many small segments bulk loading leaves: fewer b-trees per query.
         cursor.execute(f"INSERT INTO {TABLE}({TABLE}) VALUES ('optimize')")
 
-    def run(self, query: Query) -> tuple[list[RawHit], int]:
+    def run(self, query: Query) -> Found:
         match = match_expression(query.terms, query.match_all)
         if query.sort == Sort.RELEVANCE and query.filters == SearchFilters():
             ranked, total = self._run_unfiltered(match, query)
         else:
             ranked, total = self._run_joined(match, query)
         if not ranked:
-            return [], total
+            return Found([], total)
         # Stored text only for the page shown, not for every match while sorting.
         ids = [row[0] for row in ranked]
         with connection.cursor() as cursor:
@@ -88,7 +90,7 @@ class Fts5Backend(SqlTableBackend):
             for document_id, score in ranked
             if document_id in stored
         ]
-        return hits, total
+        return Found(hits, total)
 
     def _run_joined(self, match: str, query: Query) -> tuple[list, int]:
         """Filters and sorts that read the document row: joined to every match."""
@@ -133,7 +135,7 @@ class Fts5Backend(SqlTableBackend):
                 total = cursor.fetchone()[0]
         visible = set(filters_sql.visible_ids([row[0] for row in found], query.filters))
         ranked = [row for row in found if row[0] in visible]
-        return ranked, total - (len(found) - len(ranked))
+        return ranked, less_hidden(total, len(found) - len(ranked))
 
     def related_ids(self, document_id: int, terms: list[Term], limit: int) -> list[int]:
         if not terms:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import fcntl
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,6 +36,8 @@ from wenku.discovery.search import filters_sql
 from wenku.discovery.search.base import (
     COUNT_LIMIT,
     DOWNLOADS_ORDER,
+    Found,
+    IndexBusy,
     IndexEntry,
     Price,
     Query,
@@ -42,6 +45,7 @@ from wenku.discovery.search.base import (
     SearchBackend,
     SearchFilters,
     Sort,
+    less_hidden,
 )
 from wenku.discovery.search.text import Term, stored_terms
 
@@ -59,7 +63,8 @@ def _schema() -> tantivy.Schema:
     builder.add_unsigned_field("id", stored=True, indexed=True, fast=True)
     for name in ("title", "body"):
         builder.add_text_field(name, tokenizer_name="whitespace", index_option="position")
-    builder.add_text_field("keywords", tokenizer_name="whitespace", index_option="freq")
+    # Positions for keywords too: a keyword of several pieces (COVID-19) is a phrase.
+    builder.add_text_field("keywords", tokenizer_name="whitespace", index_option="position")
     builder.add_bytes_field("stored_title", stored=True)
     builder.add_bytes_field("stored_body", stored=True)
     builder.add_text_field("format", tokenizer_name="raw", index_option="basic")
@@ -83,24 +88,34 @@ class TantivyBackend(SearchBackend):
         self.path.mkdir(parents=True, exist_ok=True)
         self.schema = _schema()
         self.index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
-        self._bulk_writer = None
-        self._thread_lock = threading.Lock()
+        self._held = threading.local()  # .writer: the writer this thread holds, if any
 
     # --- writing ---
 
-    @contextmanager
-    def _writer(self, heap: int = WRITER_HEAP) -> Iterator[tantivy.IndexWriter]:
-        """A writer whose changes are committed on a clean exit and dropped on an error.
+    def exclusive(self, wait: float | None = None):
+        return self._writer(wait=wait)
 
-        Inside rebuild() every write joins the one bulk writer, so the whole
-        rebuild becomes visible to readers at once.
+    @contextmanager
+    def _writer(
+        self, heap: int = WRITER_HEAP, wait: float | None = None
+    ) -> Iterator[tantivy.IndexWriter]:
+        """The one writer of the index, committed on a clean exit, rolled back on an error.
+
+        Writes inside an open block (rebuild, exclusive) join its writer, so a whole
+        rebuild becomes visible to readers at once. Across processes and threads,
+        writers take turns on a lock file (tantivy's own lock fails instead of
+        waiting). The index is opened afresh under the lock: it then knows the files
+        other processes wrote, and its clean-up of unused files deletes none of theirs.
         """
-        if self._bulk_writer is not None:
-            yield self._bulk_writer
+        held = getattr(self._held, "writer", None)
+        if held is not None:
+            yield held
             return
-        with self._thread_lock, open(self.path / LOCK_FILE, "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)  # tantivy's own lock fails instead of waiting
-            writer = self.index.writer(heap, 1)
+        with open(self.path / LOCK_FILE, "a") as lock:
+            _lock(lock, wait)
+            index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
+            writer = index.writer(heap, 1)
+            self._held.writer = writer
             try:
                 yield writer
                 writer.commit()
@@ -108,6 +123,7 @@ class TantivyBackend(SearchBackend):
                 writer.rollback()
                 raise
             finally:
+                self._held.writer = None
                 writer.wait_merging_threads()
         self.index.reload()
 
@@ -147,47 +163,44 @@ class TantivyBackend(SearchBackend):
             writer.delete_all_documents()
 
     def rebuild(self, documents=None, **kwargs) -> int:
-        with self._writer(REBUILD_HEAP) as writer:
-            self._bulk_writer = writer
-            try:
-                return super().rebuild(documents, **kwargs)
-            finally:
-                self._bulk_writer = None
+        with self._writer(REBUILD_HEAP):
+            return super().rebuild(documents, **kwargs)
 
     def count(self) -> int:
         return self.index.searcher().num_docs
 
     # --- querying ---
 
-    def run(self, query: Query) -> tuple[list[RawHit], int]:
+    def run(self, query: Query) -> Found:
         searcher = self.index.searcher()
         matcher = self._filtered(self._text_query(query.terms, query.match_all), query.filters)
         if query.sort == Sort.DOWNLOADS:
             return self._by_downloads(searcher, matcher, query)
+        # Equal scores come in index order (tantivy's), not by id as in the SQL
+        # backends: stable while the index is, and only a tie's order can change.
         options = {"order_by_field": "published"} if query.sort == Sort.NEWEST else {}
         found = searcher.search(matcher, query.limit, count=True, offset=query.offset, **options)
-        addresses = [address for _key, address in found.hits]
-        ids = searcher.fast_field_values("id", addresses)
-        visible = set(filters_sql.visible_ids(ids, query.filters))
+        ranked = _with_ids(searcher, found)
+        visible = set(filters_sql.visible_ids([pk for pk, _hit in ranked], query.filters))
         relevance = query.sort == Sort.RELEVANCE
         hits = [
             _raw_hit(pk, searcher.doc(address), float(key) if relevance else 0.0)
-            for pk, (key, address) in zip(ids, found.hits, strict=True)
+            for pk, (key, address) in ranked
             if pk in visible
         ]
         if query.offset == 0 and found.count <= query.limit:
-            return hits, len(hits)  # everything is on this page: the count can be exact
-        return hits, min(found.count, COUNT_LIMIT) - (len(ids) - len(hits))
+            return Found(hits, len(hits))  # everything is on this page: exact
+        return Found(hits, less_hidden(min(found.count, COUNT_LIMIT), len(ranked) - len(hits)))
 
-    def _by_downloads(self, searcher, matcher, query: Query) -> tuple[list[RawHit], int]:
+    def _by_downloads(self, searcher, matcher, query: Query) -> Found:
         """Download counts live in the database: order the COUNT_LIMIT most relevant
         matches there (all of them, for any query with fewer matches)."""
         found = searcher.search(matcher, COUNT_LIMIT, count=False)
-        addresses = [address for _score, address in found.hits]
+        addresses = _addresses(found)
         by_id = dict(zip(searcher.fast_field_values("id", addresses), addresses, strict=True))
         ordered = filters_sql.visible_ids(list(by_id), query.filters, DOWNLOADS_ORDER)
         page = ordered[query.offset : query.offset + query.limit]
-        return [_raw_hit(pk, searcher.doc(by_id[pk]), 0.0) for pk in page], len(ordered)
+        return Found([_raw_hit(pk, searcher.doc(by_id[pk]), 0.0) for pk in page], len(ordered))
 
     def related_ids(self, document_id: int, terms: list[Term], limit: int) -> list[int]:
         if not terms:
@@ -202,7 +215,7 @@ class TantivyBackend(SearchBackend):
         clauses.append((tantivy.Occur.MustNot, self._id_query(document_id)))
         searcher = self.index.searcher()
         found = searcher.search(tantivy.Query.boolean_query(clauses), limit, count=False)
-        return searcher.fast_field_values("id", [address for _score, address in found.hits])
+        return searcher.fast_field_values("id", _addresses(found))
 
     # --- query building ---
 
@@ -259,6 +272,32 @@ def _attributes(document_ids: list[int]) -> dict[int, dict]:
         "id", "format", "category_id", "price", "page_count", "published_at"
     )
     return {row["id"]: row for row in rows}
+
+
+def _lock(lock_file, wait: float | None) -> None:
+    """Take the writers' lock, waiting at most ``wait`` seconds (None: as long as it takes)."""
+    if wait is None:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)
+        return
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise IndexBusy(f"{lock_file.name} held for more than {wait} s") from None
+            time.sleep(0.05)
+
+
+def _addresses(found) -> list:
+    return [address for _key, address in found.hits]
+
+
+def _with_ids(searcher, found) -> list[tuple[int, tuple]]:
+    """(document id, (order key, address)) for every hit, ids read from the fast field."""
+    ids = searcher.fast_field_values("id", _addresses(found))
+    return list(zip(ids, found.hits, strict=True))
 
 
 def _raw_hit(document_id: int, document: tantivy.Document, score: float) -> RawHit:
