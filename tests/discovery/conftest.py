@@ -35,6 +35,11 @@ def backend(request, settings, tmp_path):
         # because pytest-django decides from markers and static fixture names.)
         request.node.add_marker(pytest.mark.django_db(transaction=True))
     request.getfixturevalue("db")
+    if vendor is None and connection.in_atomic_block:
+        pytest.fail(
+            "the tantivy backend needs committed writes, but this test already has a "
+            "non-transactional database (a module-level django_db mark?)"
+        )
     if vendor is not None and connection.vendor != vendor:
         pytest.skip(
             f"{request.param} search backend needs a {vendor} database (default is "

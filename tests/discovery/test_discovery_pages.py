@@ -12,21 +12,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from wenku.commerce.models import DownloadLog
+from wenku.discovery.indexing import document_changed
 from wenku.discovery.models import Category, DocumentView
-from wenku.discovery.search import reset_backend
-
-pytestmark = pytest.mark.django_db
 
 MATH = "函数的极限与连续性是高等数学的基础内容。本章讨论数列极限和函数极限。"
 HISTORY = "唐朝的历史文化繁荣，诗歌与绘画都达到了很高的水平。"
 
 
 @pytest.fixture(autouse=True)
-def _default_backend(settings):
-    """The default backend of the test database (FTS5 on SQLite)."""
-    reset_backend()
-    yield
-    reset_backend()
+def _every_backend(backend):
+    """Every page test runs on each search backend (see conftest.backend)."""
 
 
 def _get(client, url, **params):
@@ -97,6 +92,7 @@ def test_search_filters_by_format_price_pages_and_category(client, make_document
     docx.price = 3
     docx.category = maths
     docx.save(update_fields=["price", "category"])
+    document_changed(docx)  # as the uploader's and the admin's edits do
 
     def found(**params) -> set[str]:
         html = _html(_get(client, "/search/", q="函数", **params))
