@@ -335,3 +335,9 @@ class SqlTableBackend(SearchBackend):
 
     def after_rebuild(self, cursor) -> None:
         """Engine housekeeping once a bulk load is done."""
+
+    @staticmethod
+    def capped_count(cursor, source: str, params: list) -> int:
+        """How many rows ``source`` (a FROM … WHERE … clause) yields, up to COUNT_LIMIT."""
+        cursor.execute(f"SELECT count(*) FROM (SELECT 1 {source} LIMIT {COUNT_LIMIT}) AS n", params)
+        return cursor.fetchone()[0]

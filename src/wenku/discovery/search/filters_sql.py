@@ -55,3 +55,11 @@ def visible_ids(document_ids: list[int], filters: SearchFilters, order: str = "d
             [*document_ids, *params],
         )
         return [row[0] for row in cursor.fetchall()]
+
+
+def keep_visible(rows: list, filters: SearchFilters) -> tuple[list, int]:
+    """The rows (document id first) whose documents are still visible, in their order,
+    and how many were dropped."""
+    visible = set(visible_ids([row[0] for row in rows], filters))
+    kept = [row for row in rows if row[0] in visible]
+    return kept, len(rows) - len(kept)

@@ -202,19 +202,14 @@ class PostgresBackend(SqlTableBackend):
             [tsquery, tsquery, RANK_WEIGHTS, tsquery, tsquery, query.limit, query.offset],
         )
         found = cursor.fetchall()
-        pageable = None
         if found:
             total, pageable = found[0][4], found[0][5]
         else:
-            cursor.execute(
-                f"SELECT count(*) FROM (SELECT 1 FROM {TABLE} WHERE search_vector @@ %s::tsquery "
-                f"LIMIT {COUNT_LIMIT}) AS counted",
-                [tsquery],
-            )
-            total = cursor.fetchone()[0]
-        visible = set(filters_sql.visible_ids([row[0] for row in found], query.filters))
-        hits = [RawHit(row[0], float(row[1]), row[2], row[3]) for row in found if row[0] in visible]
-        return Found(hits, less_hidden(total, len(found) - len(hits)), pageable)
+            source = f"FROM {TABLE} WHERE search_vector @@ %s::tsquery"
+            total, pageable = self.capped_count(cursor, source, [tsquery]), None
+        kept, hidden = filters_sql.keep_visible(found, query.filters)
+        hits = [RawHit(row[0], float(row[1]), row[2], row[3]) for row in kept]
+        return Found(hits, less_hidden(total, hidden), pageable)
 
     def related_ids(self, document_id: int, terms: list[Term], limit: int) -> list[int]:
         if not terms:

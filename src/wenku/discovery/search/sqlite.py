@@ -13,7 +13,6 @@ from django.db import connection, transaction
 
 from wenku.discovery.search import filters_sql
 from wenku.discovery.search.base import (
-    COUNT_LIMIT,
     DOWNLOADS_ORDER,
     Found,
     IndexEntry,
@@ -108,10 +107,7 @@ class Fts5Backend(SqlTableBackend):
             ranked = cursor.fetchall()
             if query.offset == 0 and len(ranked) < query.limit:
                 return ranked, len(ranked)  # the whole result is on this page
-            cursor.execute(
-                f"SELECT count(*) FROM (SELECT 1 {source} LIMIT {COUNT_LIMIT})", [match, *params]
-            )
-            return ranked, cursor.fetchone()[0]
+            return ranked, self.capped_count(cursor, source, [match, *params])
 
     def _run_unfiltered(self, match: str, query: Query) -> tuple[list, int]:
         """Plain relevance, the common case: the index alone ranks and counts, and only
@@ -127,15 +123,9 @@ class Fts5Backend(SqlTableBackend):
             if query.offset == 0 and len(found) < query.limit:
                 total = len(found)
             else:
-                cursor.execute(
-                    f"SELECT count(*) FROM (SELECT 1 FROM {TABLE} WHERE {TABLE} MATCH %s "
-                    f"LIMIT {COUNT_LIMIT})",
-                    [match],
-                )
-                total = cursor.fetchone()[0]
-        visible = set(filters_sql.visible_ids([row[0] for row in found], query.filters))
-        ranked = [row for row in found if row[0] in visible]
-        return ranked, less_hidden(total, len(found) - len(ranked))
+                total = self.capped_count(cursor, f"FROM {TABLE} WHERE {TABLE} MATCH %s", [match])
+        ranked, hidden = filters_sql.keep_visible(found, query.filters)
+        return ranked, less_hidden(total, hidden)
 
     def related_ids(self, document_id: int, terms: list[Term], limit: int) -> list[int]:
         if not terms:

@@ -180,17 +180,15 @@ class TantivyBackend(SearchBackend):
         # backends: stable while the index is, and only a tie's order can change.
         options = {"order_by_field": "published"} if query.sort == Sort.NEWEST else {}
         found = searcher.search(matcher, query.limit, count=True, offset=query.offset, **options)
-        ranked = _with_ids(searcher, found)
-        visible = set(filters_sql.visible_ids([pk for pk, _hit in ranked], query.filters))
+        kept, hidden = filters_sql.keep_visible(_with_ids(searcher, found), query.filters)
         relevance = query.sort == Sort.RELEVANCE
         hits = [
             _raw_hit(pk, searcher.doc(address), float(key) if relevance else 0.0)
-            for pk, (key, address) in ranked
-            if pk in visible
+            for pk, (key, address) in kept
         ]
         if query.offset == 0 and found.count <= query.limit:
             return Found(hits, len(hits))  # everything is on this page: exact
-        return Found(hits, less_hidden(min(found.count, COUNT_LIMIT), len(ranked) - len(hits)))
+        return Found(hits, less_hidden(min(found.count, COUNT_LIMIT), hidden))
 
     def _by_downloads(self, searcher, matcher, query: Query) -> Found:
         """Download counts live in the database: order the COUNT_LIMIT most relevant
