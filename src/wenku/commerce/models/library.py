@@ -27,6 +27,8 @@ class Favorite(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "document"], name="one_favorite_per_user")
         ]
+        # A document's most recent fans, for 你可能关注的文档 (discovery.related).
+        indexes = [models.Index(fields=["document", "-created_at"], name="favorite_recent_fans")]
 
     def __str__(self) -> str:
         return f"{self.user} ♥ {self.document_id}"
