@@ -92,12 +92,7 @@ def run_in_child(options: dict) -> dict:
     return {
         "backend": options["backend"],
         "workers": options["workers"],
-        "operations": outcome.operations,
-        "purchases": len(outcome.charged),
-        "repeats": outcome.repeats,
-        "insufficient": outcome.insufficient,
-        "credits": len(outcome.credited),
-        "seconds": round(outcome.seconds, 3),
+        **outcome.counts(),
         "purchases_per_s": round(len(outcome.charged) / outcome.seconds, 1),
         "requests_per_s": round(outcome.operations / outcome.seconds, 1),
         "late_start_s": round(outcome.late_by, 2),

@@ -54,6 +54,16 @@ def prepare(data_dir: Path, size: int) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def stop(proc: subprocess.Popen) -> None:
+    """Ask a server to stop; kill it if it has not within 10 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def wait_for(url: str, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while True:
@@ -98,12 +108,7 @@ def granian(data_dir: Path, port: int, **env: str) -> Iterator[str]:
         wait_for(base + "/")
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
         log.close()
 
 
@@ -179,12 +184,7 @@ def nginx(root: Path, port: int, upstream: int, originals: str) -> Iterator[str]
         wait_for(base + "/direct/", timeout=10)
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
 
 
 @contextlib.contextmanager

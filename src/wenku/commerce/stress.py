@@ -51,6 +51,17 @@ class Outcome:
     finished_at: float = 0.0  # wall clock, to time workers that started together
     late_by: float = 0.0  # how long after the common start the slowest worker began
 
+    def counts(self) -> dict:
+        """What was done, for a report."""
+        return {
+            "operations": self.operations,
+            "purchases": len(self.charged),
+            "repeats": self.repeats,
+            "insufficient": self.insufficient,
+            "credits": len(self.credited),
+            "seconds": round(self.seconds, 3),
+        }
+
     def merge(self, other: Outcome) -> None:
         self.charged += other.charged
         self.credited += other.credited
@@ -366,15 +377,7 @@ def _threads(argv: list[str]) -> int:
     )
     outcome = run_threads(plan(world, workers=args.workers, buys_per_buyer=args.buys))
     problems = verify(world, outcome)
-    report = {
-        "operations": outcome.operations,
-        "purchases": len(outcome.charged),
-        "repeats": outcome.repeats,
-        "insufficient": outcome.insufficient,
-        "credits": len(outcome.credited),
-        "seconds": round(outcome.seconds, 3),
-        "problems": problems,
-    }
+    report = {**outcome.counts(), "problems": problems}
     print(json.dumps(report, ensure_ascii=False))
     return 1 if problems else 0
 

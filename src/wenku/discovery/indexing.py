@@ -47,8 +47,7 @@ def document_deleted(document_id: int) -> None:
         _apply_removal(document_id)
     else:
         # Called before the row goes: remove the entry whatever the row still says.
-        remove = lambda: sync_committed(document_id, wait=REQUEST_WAIT, deleted=True)  # noqa: E731
-        transaction.on_commit(remove)
+        transaction.on_commit(lambda: sync_committed(document_id, wait=REQUEST_WAIT, deleted=True))
 
 
 def sync_committed(document_id: int, wait: float | None = None, *, deleted: bool = False) -> None:
