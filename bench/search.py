@@ -3,6 +3,7 @@
     .venv/bin/python bench/search.py                     # 100,000 documents, every backend
     .venv/bin/python bench/search.py --documents 5000    # a quick try
     .venv/bin/python bench/search.py --backends fts5,tantivy
+    .venv/bin/python bench/search.py --keep /var/tmp/wenku-bench   # build once, time again
 
 Documents are random texts of 200–400 words drawn, by frequency, from the 30,000
 most frequent entries of jieba's own dictionary (real Chinese words with a
@@ -12,6 +13,9 @@ each, skewed to a popular few, so that related documents blend real co-interest.
 Each backend gets a fresh database (a temporary SQLite file; the PostgreSQL
 database ``wenku_bench`` on 127.0.0.1, dropped and created again) and runs in a
 child process of its own, because Django's database settings are fixed per process.
+With ``--keep DIR`` the built corpus stays in DIR (and ``wenku_bench`` is kept):
+a later run with the same ``--documents``, ``--readers``, ``--seed`` and ``--queries`` times the
+current code against it without generating and indexing again.
 
 Reported per backend: index build time (`rebuild`, segmentation on ``--workers``
 processes), index size, p50/p99 latency of the application's search (top 20 with
@@ -24,6 +28,7 @@ and related documents, for random documents and for the 100 most favorited.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -42,6 +47,7 @@ BACKENDS = {
     "postgres": "wenku.discovery.search.postgres.PostgresBackend",
     "tantivy": "wenku.discovery.search.tantivy.TantivyBackend",
 }
+BUILT = "bench-built.json"  # in the data folder: the corpus is there, built
 VOCABULARY_SIZE = 30_000
 FORMATS = ["pdf", "docx", "pptx", "xlsx", "txt"]
 
@@ -62,6 +68,9 @@ def main() -> None:
         "--related-only", action="store_true", help="skip the search queries, time related only"
     )
     parser.add_argument("--seed", type=int, default=20240)
+    parser.add_argument(
+        "--keep", type=Path, help="keep (or reuse) the built corpora in this folder"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -76,11 +85,17 @@ def main() -> None:
 def spawn(name: str, args) -> dict:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "wenku.settings", "WENKU_LOG_LEVEL": "WARNING"}
     env["WENKU_SEARCH_BACKEND"] = BACKENDS[name]
-    with tempfile.TemporaryDirectory(prefix="wenku-bench-") as data_dir:
-        env["WENKU_DATA_DIR"] = data_dir
+    with contextlib.ExitStack() as stack:
+        if args.keep:
+            data_dir = args.keep / name
+            data_dir.mkdir(parents=True, exist_ok=True)
+        else:
+            data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="wenku-bench-")))
+        env["WENKU_DATA_DIR"] = str(data_dir)
         env.pop("WENKU_DATABASE_URL", None)
         if name == "postgres":
-            recreate_pg_database()
+            if not built(data_dir, args):
+                recreate_pg_database()
             env["WENKU_DATABASE_URL"] = PG_URL
         command = [sys.executable, __file__, "--child", name]
         for option in ("documents", "queries", "workers", "seed", "readers"):
@@ -89,6 +104,19 @@ def spawn(name: str, args) -> dict:
             command.append("--related-only")
         done = subprocess.run(command, env=env, stdout=subprocess.PIPE, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def built(data_dir: Path, args) -> dict | None:
+    """What an earlier run left in ``data_dir`` for the same corpus, if it finished."""
+    try:
+        state = json.loads((data_dir / BUILT).read_text())
+    except FileNotFoundError:
+        return None
+    return state if state["corpus"] == corpus_key(args) else None
+
+
+def corpus_key(args) -> list:
+    return [args.documents, args.readers, args.seed, args.queries]
 
 
 def recreate_pg_database() -> None:
@@ -137,7 +165,36 @@ def run_child(args) -> dict:
 
     sys.path.insert(0, str(CHECKOUT / "src"))
     django.setup()
+    from django.conf import settings
+
+    from wenku.discovery.search import get_backend
+
+    backend = get_backend()
+    state_file = Path(settings.DATA_DIR) / BUILT
+    state = built(state_file.parent, args) or build(args)
+    state_file.write_text(json.dumps(state))
+    rng = random.Random()
+    rng.setstate(tuple(tuple(part) if isinstance(part, list) else part for part in state["rng"]))
+    result = {
+        "backend": args.child,
+        "build_seconds": state["build_seconds"],
+        "index_mb": index_megabytes(args.child),
+    }
+    queries = {} if args.related_only else state["queries"]
+    for kind, batch in queries.items():
+        log(f"{args.child}: {kind} queries")
+        result[kind] = time_queries(backend, batch, args.child)
+    result["related"] = time_related(rng, args.queries)
+    result["related_popular"] = time_related_popular(min(args.queries, 100))
+    return result
+
+
+def build(args) -> dict:
+    """Generate the corpus and index it; returns what a later run needs to reuse it."""
     from django.core.management import call_command
+
+    from wenku.discovery.search import get_backend
+    from wenku.documents.models import Document
 
     call_command("migrate", verbosity=0)
     rng = random.Random(args.seed)
@@ -145,28 +202,18 @@ def run_child(args) -> dict:
     texts = generate_corpus(rng, args.documents)
     log(f"{args.child}: {args.readers:,} readers' favorites")
     generate_favorites(rng, args.readers)
-
-    from wenku.discovery.search import get_backend
-    from wenku.documents.models import Document
-
-    backend = get_backend()
     log(f"{args.child}: indexing")
     started = time.perf_counter()
-    indexed = backend.rebuild(Document.objects.published(), workers=args.workers)
+    indexed = get_backend().rebuild(Document.objects.published(), workers=args.workers)
     build_seconds = time.perf_counter() - started
     assert indexed == args.documents, indexed
-    result = {
-        "backend": args.child,
+    queries = make_queries(rng, texts, args.queries)
+    return {
+        "corpus": corpus_key(args),
         "build_seconds": build_seconds,
-        "index_mb": index_megabytes(args.child),
+        "queries": queries,
+        "rng": rng.getstate(),
     }
-    queries = {} if args.related_only else make_queries(rng, texts, args.queries)
-    for kind, batch in queries.items():
-        log(f"{args.child}: {kind} queries")
-        result[kind] = time_queries(backend, batch, args.child)
-    result["related"] = time_related(rng, args.queries)
-    result["related_popular"] = time_related_popular(min(args.queries, 100))
-    return result
 
 
 def log(message: str) -> None:
