@@ -285,13 +285,22 @@ def test_a_capped_total_stays_capped_when_a_hit_is_hidden(backend, make_document
     assert found.total == 3 and not found.total_exact
 
 
-def test_every_page_offered_has_results(backend, make_document, monkeypatch):
-    """Backends that rank a bounded candidate set (PostgreSQL) offer only the pages
-    those fill; the others, every match."""
-    from wenku.discovery.search import postgres
+def bound_candidates(monkeypatch, *, common: int, title: int, body: int) -> None:
+    """Make a query of ``common`` matches or more "very common": the bounded ranking
+    of PostgreSQL (which always bounds) and FTS5, with small candidate sets."""
+    from wenku.discovery.search import base, postgres, sqlite
 
-    monkeypatch.setattr(postgres, "RANK_CANDIDATES", 2)
-    monkeypatch.setattr(postgres, "BODY_CANDIDATES", 3)
+    for module in (base, sqlite):
+        monkeypatch.setattr(module, "COUNT_LIMIT", common)
+    for module in (postgres, sqlite):
+        monkeypatch.setattr(module, "RANK_CANDIDATES", title)
+        monkeypatch.setattr(module, "BODY_CANDIDATES", body)
+
+
+def test_every_page_offered_has_results(backend, make_document, monkeypatch):
+    """Backends that rank a bounded candidate set offer only the pages those fill;
+    the others, every match."""
+    bound_candidates(monkeypatch, common=9, title=2, body=3)
     for n in range(9):
         make_document(f"文档{n}", "图书馆")
 
@@ -300,3 +309,15 @@ def test_every_page_offered_has_results(backend, make_document, monkeypatch):
     assert first.total == 9
     for number in range(1, first.num_pages + 1):
         assert backend.search("图书馆", page=number, page_size=2).hits, number
+
+
+def test_a_very_common_word_still_ranks_title_matches_first(backend, make_document, monkeypatch):
+    bound_candidates(monkeypatch, common=4, title=2, body=2)
+    titled = make_document("图书馆指南", "指南")  # the oldest: not among the newest body matches
+    for n in range(6):
+        make_document(f"文档{n}", "图书馆 图书馆 图书馆")
+
+    found = backend.search("图书馆")
+
+    assert ids(found)[0] == titled.pk
+    assert found.num_pages == 1 and len(found.hits) >= 3

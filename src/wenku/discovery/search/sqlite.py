@@ -13,6 +13,7 @@ from django.db import connection, transaction
 
 from wenku.discovery.search import filters_sql
 from wenku.discovery.search.base import (
+    COUNT_LIMIT,
     DOWNLOADS_ORDER,
     Found,
     IndexEntry,
@@ -31,9 +32,12 @@ TABLE = "discovery_fts"
 SEARCH_WEIGHTS = "5.0, 1.0, 0.0"
 # Related documents compare a document's keywords with others' titles and keywords.
 RELATED_WEIGHTS = "2.0, 0.0, 1.0"
+# A query matching COUNT_LIMIT documents or more ranks a bounded candidate set,
+# as the PostgreSQL backend does (see Fts5Backend._rank).
+RANK_CANDIDATES = 1000
+BODY_CANDIDATES = 300
 
 _ORDER = {
-    Sort.RELEVANCE: "score, discovery_fts.rowid",
     Sort.NEWEST: "d.published_at DESC, d.id DESC",
     Sort.DOWNLOADS: DOWNLOADS_ORDER,
 }
@@ -69,15 +73,16 @@ class Fts5Backend(SqlTableBackend):
 
     def run(self, query: Query) -> Found:
         match = match_expression(query.terms, query.match_all)
-        if query.sort == Sort.RELEVANCE and query.filters == SearchFilters():
-            ranked, total = self._run_unfiltered(match, query)
-        else:
-            ranked, total = self._run_joined(match, query)
-        if not ranked:
-            return Found([], total)
-        # Stored text only for the page shown, not for every match while sorting.
-        ids = [row[0] for row in ranked]
+        in_title = match_expression(query.terms, query.match_all, "title")
         with connection.cursor() as cursor:
+            if query.sort == Sort.RELEVANCE and query.filters == SearchFilters():
+                ranked, total, pageable = self._run_unfiltered(cursor, match, in_title, query)
+            else:
+                ranked, total, pageable = self._run_joined(cursor, match, in_title, query)
+            if not ranked:
+                return Found([], total, pageable)
+            # Stored text only for the page shown, not for every match while sorting.
+            ids = [row[0] for row in ranked]
             cursor.execute(
                 f"SELECT rowid, title, body FROM {TABLE} WHERE rowid IN "
                 f"({', '.join(['%s'] * len(ids))})",
@@ -89,43 +94,83 @@ class Fts5Backend(SqlTableBackend):
             for document_id, score in ranked
             if document_id in stored
         ]
-        return Found(hits, total)
+        return Found(hits, total, pageable)
 
-    def _run_joined(self, match: str, query: Query) -> tuple[list, int]:
+    def _run_unfiltered(self, cursor, match: str, in_title: str, query: Query):
+        """Plain relevance, the common case: the index alone ranks and counts, and only
+        the page shown is checked against the documents (the index holds published
+        documents only, but one may have been taken down since)."""
+        source = f"FROM {TABLE} WHERE {TABLE} MATCH %s"
+        total = self.capped_count(cursor, source, [match])
+        ranked, pageable = self._rank(cursor, source, [], match, in_title, total, query)
+        ranked, hidden = filters_sql.keep_visible(ranked, query.filters)
+        return ranked, less_hidden(total, hidden), pageable
+
+    def _run_joined(self, cursor, match: str, in_title: str, query: Query):
         """Filters and sorts that read the document row: joined to every match."""
         where, params = filters_sql.where(query.filters)
         source = (
             f"FROM {TABLE} JOIN documents_document AS d ON d.id = {TABLE}.rowid "
             f"WHERE {TABLE} MATCH %s AND {where}"
         )
-        with connection.cursor() as cursor:
+        total = self.capped_count(cursor, source, [match, *params])
+        if query.sort != Sort.RELEVANCE:  # no scores to compute
             cursor.execute(
-                f"SELECT {TABLE}.rowid, bm25({TABLE}, {SEARCH_WEIGHTS}) AS score {source} "
-                f"ORDER BY {_ORDER[query.sort]} LIMIT %s OFFSET %s",
+                f"SELECT {TABLE}.rowid, 0.0 {source} ORDER BY {_ORDER[query.sort]} "
+                "LIMIT %s OFFSET %s",
                 [match, *params, query.limit, query.offset],
             )
-            ranked = cursor.fetchall()
-            if query.offset == 0 and len(ranked) < query.limit:
-                return ranked, len(ranked)  # the whole result is on this page
-            return ranked, self.capped_count(cursor, source, [match, *params])
+            return cursor.fetchall(), total, None
+        ranked, pageable = self._rank(cursor, source, params, match, in_title, total, query)
+        return ranked, total, pageable
 
-    def _run_unfiltered(self, match: str, query: Query) -> tuple[list, int]:
-        """Plain relevance, the common case: the index alone ranks and counts, and only
-        the page shown is checked against the documents (the index holds published
-        documents only, but one may have been taken down since)."""
-        with connection.cursor() as cursor:
+    def _rank(
+        self, cursor, source: str, params: list, match: str, in_title: str, total: int, query: Query
+    ) -> tuple[list, int | None]:
+        """One page of (id, bm25) best first, and how many can be paged through when
+        that is fewer than the total.
+
+        ``source`` is a FROM … WHERE clause whose first placeholder is the MATCH and
+        ``params`` the rest. bm25 reads every match's column sizes, ~0.4 ms per
+        thousand, and SQLite cannot stop early: a word in most documents would take
+        tens of milliseconds. So a query with COUNT_LIMIT matches or more ranks, as
+        the PostgreSQL backend does, a bounded set: the newest RANK_CANDIDATES
+        documents with the words in their title, ranked among themselves, then the
+        newest BODY_CANDIDATES others. Each list is a rowid range of its matches,
+        which FTS5 seeks to; rarer queries rank every match.
+        """
+        if total < COUNT_LIMIT:
+            return self._rank_range(
+                cursor, source, [match, *params], query.limit, query.offset
+            ), None
+        lists = ((in_title, RANK_CANDIDATES), (f"({match}) NOT ({in_title})", BODY_CANDIDATES))
+        ranked, pageable, offset = [], 0, query.offset
+        for words, size in lists:
+            args = [words, *params]
             cursor.execute(
-                f"SELECT rowid, bm25({TABLE}, {SEARCH_WEIGHTS}) AS score FROM {TABLE} "
-                f"WHERE {TABLE} MATCH %s ORDER BY score, rowid LIMIT %s OFFSET %s",
-                [match, query.limit, query.offset],
+                f"SELECT {TABLE}.rowid {source} ORDER BY {TABLE}.rowid DESC LIMIT 1 OFFSET %s",
+                [*args, size - 1],
             )
-            found = cursor.fetchall()
-            if query.offset == 0 and len(found) < query.limit:
-                total = len(found)
+            oldest = cursor.fetchone()
+            if oldest:  # `size` of them or more: the newest `size`
+                ranged, args, found = f"{source} AND {TABLE}.rowid >= %s", [*args, oldest[0]], size
             else:
-                total = self.capped_count(cursor, f"FROM {TABLE} WHERE {TABLE} MATCH %s", [match])
-        ranked, hidden = filters_sql.keep_visible(found, query.filters)
-        return ranked, less_hidden(total, hidden)
+                ranged, found = source, self.capped_count(cursor, source, args)
+            wanted = query.limit - len(ranked)
+            if wanted and offset < found:
+                ranked += self._rank_range(cursor, ranged, args, wanted, offset)
+            offset = max(0, offset - found)
+            pageable += found
+        return ranked, pageable
+
+    @staticmethod
+    def _rank_range(cursor, source: str, params: list, limit: int, offset: int) -> list:
+        cursor.execute(
+            f"SELECT {TABLE}.rowid, bm25({TABLE}, {SEARCH_WEIGHTS}) AS score {source} "
+            f"ORDER BY score, {TABLE}.rowid LIMIT %s OFFSET %s",
+            [*params, limit, offset],
+        )
+        return cursor.fetchall()
 
     def related_ids(self, document_id: int, terms: list[Term], limit: int) -> list[int]:
         if not terms:
