@@ -166,12 +166,17 @@ def run_child(args) -> dict:
     sys.path.insert(0, str(CHECKOUT / "src"))
     django.setup()
     from django.conf import settings
+    from django.core.management import call_command
 
     from wenku.discovery.search import get_backend
 
     backend = get_backend()
     state_file = Path(settings.DATA_DIR) / BUILT
-    state = built(state_file.parent, args) or build(args)
+    state = built(state_file.parent, args)
+    if state:  # a kept corpus: bring its schema up to this code's
+        call_command("migrate", verbosity=0)
+    else:
+        state = build(args)
     state_file.write_text(json.dumps(state))
     rng = random.Random()
     rng.setstate(tuple(tuple(part) if isinstance(part, list) else part for part in state["rng"]))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from wenku.discovery.related import related_documents
+from wenku.discovery.indexing import document_changed, document_deleted
+from wenku.discovery.related import related_documents, related_terms
 
 
 def test_related_documents_by_shared_keywords(backend, make_document):
@@ -89,3 +90,20 @@ def test_related_with_keywords_of_several_pieces(backend, make_document):
     other = make_document("COVID-19 疫苗接种", "COVID-19", keywords=["COVID-19", "疫苗"])
 
     assert related_documents(source) == [other]
+
+
+def test_unpublishing_and_deleting_leave_the_related_index(backend, make_document):
+    """The backend's own related list, before the published() check of the page."""
+    source = make_document("垃圾分类", "垃圾分类。")
+    unpublished = make_document("垃圾分类指南", "垃圾分类。")
+    deleted = make_document("垃圾分类手册", "垃圾分类。")
+    terms = related_terms(source)
+    assert {unpublished.pk, deleted.pk} <= set(backend.related_ids(source.pk, terms, 10))
+
+    unpublished.published_at = None
+    unpublished.save()
+    document_changed(unpublished)
+    document_deleted(deleted.pk)
+    deleted.delete()
+
+    assert backend.related_ids(source.pk, terms, 10) == []

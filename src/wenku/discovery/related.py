@@ -22,8 +22,9 @@ MAX_TERMS = 8
 # places further down; 10 lets a document high in both lists lead.
 FUSION_K = 10
 # Readers of a document considered for co-interest (the most recent ones), so a
-# popular document's block stays a bounded query.
-MAX_READERS = 500
+# popular document's block stays a bounded query: with 20,000 readers (bench/search.py)
+# 300 find 97% of what 500 find, in half the time at p99.
+MAX_READERS = 300
 
 
 def related_terms(document) -> list[Term]:

@@ -27,11 +27,13 @@ from wenku.discovery.search.base import (
 from wenku.discovery.search.text import Term
 
 TABLE = "discovery_fts"
+# Titles and keywords again, for related documents (migration 0004 says why).
+RELATED_TABLE = "discovery_fts_related"
 # bm25 weights for (title, body, keywords): a title word counts as five body words;
 # keywords repeat title and body words, so for search they must not count again.
 SEARCH_WEIGHTS = "5.0, 1.0, 0.0"
 # Related documents compare a document's keywords with others' titles and keywords.
-RELATED_WEIGHTS = "2.0, 0.0, 1.0"
+RELATED_WEIGHTS = "2.0, 1.0"
 # A query matching COUNT_LIMIT documents or more ranks a bounded candidate set,
 # as the PostgreSQL backend does (see Fts5Backend._rank).
 RANK_CANDIDATES = 1000
@@ -59,17 +61,35 @@ class Fts5Backend(SqlTableBackend):
             return
         # One transaction per batch: FTS5 flushes a new index segment at every commit.
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.executemany(
-                f"DELETE FROM {TABLE} WHERE rowid = %s", [(e.document_id,) for e in entries]
-            )
+            for table in (TABLE, RELATED_TABLE):
+                cursor.executemany(
+                    f"DELETE FROM {table} WHERE rowid = %s", [(e.document_id,) for e in entries]
+                )
             cursor.executemany(
                 f"INSERT INTO {TABLE} (rowid, title, body, keywords) VALUES (%s, %s, %s, %s)",
                 [(e.document_id, e.title, e.body, e.keywords) for e in entries],
             )
+            cursor.executemany(
+                f"INSERT INTO {RELATED_TABLE} (rowid, title, keywords) VALUES (%s, %s, %s)",
+                [(e.document_id, e.title, e.keywords) for e in entries],
+            )
+
+    def remove_document(self, document_id: int) -> None:
+        with transaction.atomic():
+            super().remove_document(document_id)
+            with connection.cursor() as cursor:
+                cursor.execute(f"DELETE FROM {RELATED_TABLE} WHERE rowid = %s", [document_id])
+
+    def clear(self) -> None:
+        with transaction.atomic():
+            super().clear()
+            with connection.cursor() as cursor:
+                cursor.execute(f"DELETE FROM {RELATED_TABLE}")
 
     def after_rebuild(self, cursor) -> None:
         # Merge the many small segments bulk loading leaves: fewer b-trees per query.
-        cursor.execute(f"INSERT INTO {TABLE}({TABLE}) VALUES ('optimize')")
+        for table in (TABLE, RELATED_TABLE):
+            cursor.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
 
     def run(self, query: Query) -> Found:
         match = match_expression(query.terms, query.match_all)
@@ -177,8 +197,8 @@ class Fts5Backend(SqlTableBackend):
             return []
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s AND rowid != %s "
-                f"ORDER BY bm25({TABLE}, {RELATED_WEIGHTS}) LIMIT %s",
+                f"SELECT rowid FROM {RELATED_TABLE} WHERE {RELATED_TABLE} MATCH %s "
+                f"AND rowid != %s ORDER BY bm25({RELATED_TABLE}, {RELATED_WEIGHTS}) LIMIT %s",
                 [match_expression(terms, False, "title keywords"), document_id, limit],
             )
             return [row[0] for row in cursor.fetchall()]

@@ -1,0 +1,34 @@
+"""Migrations that move index data: an existing site keeps what it had indexed."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def migrate(target: tuple[str, str]) -> None:
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate([target])
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the FTS5 tables exist on SQLite only")
+def test_the_related_table_is_filled_from_the_search_table():
+    migrate(("discovery", "0003_gin_pending_list"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO discovery_fts (rowid, title, body, keywords) "
+            "VALUES (7, '垃圾 分类', '正文', '垃圾 分类 乡村')"
+        )
+    try:
+        migrate(("discovery", "0004_fts_related"))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT rowid FROM discovery_fts_related WHERE discovery_fts_related MATCH '乡村'"
+            )
+            assert cursor.fetchall() == [(7,)]
+    finally:
+        migrate(("discovery", "0004_fts_related"))  # the rest of the suite needs the latest
