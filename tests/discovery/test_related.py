@@ -107,3 +107,21 @@ def test_unpublishing_and_deleting_leave_the_related_index(backend, make_documen
     deleted.delete()
 
     assert backend.related_ids(source.pk, terms, 10) == []
+
+
+def test_a_rare_shared_keyword_counts_beside_a_very_common_one(
+    backend, make_document, monkeypatch
+):
+    """PostgreSQL ranks a bounded number of each keyword's matches: the document
+    sharing the rare keyword as well must not be lost among the common one's."""
+    from wenku.discovery.search import postgres
+
+    monkeypatch.setattr(postgres, "RELATED_PER_TERM", 2)
+    source = make_document("报告", "正文", keywords=["经济", "榨菜"])
+    for n in range(6):
+        make_document(f"经济{n}", "正文", keywords=["经济"])
+    both = make_document("经济与榨菜", "正文", keywords=["经济", "榨菜"])
+    for n in range(6):
+        make_document(f"经济{n}", "正文", keywords=["经济"])
+
+    assert related_documents(source)[0] == both

@@ -43,6 +43,8 @@ TABLE = "discovery_pg_search"
 RANK_WEIGHTS = "{0, 0, 0.2, 1.0}"
 RANK_CANDIDATES = 1000  # documents with the words in their title
 BODY_CANDIDATES = 300  # and the first of those with them anywhere
+RELATED_RANK_WEIGHTS = "{0, 0, 0.5, 1.0}"  # a shared title word (A) counts double a keyword (B)
+RELATED_PER_TERM = 200  # documents ranked per keyword of a related-documents query
 MAX_POSITION = 16383  # tsvector positions stop here
 MAX_POSITIONS_PER_TERM = 255
 
@@ -212,16 +214,29 @@ class PostgresBackend(SqlTableBackend):
         return Found(hits, less_hidden(total, hidden), pageable)
 
     def related_ids(self, document_id: int, terms: list[Term], limit: int) -> list[int]:
+        """Ranked over at most RELATED_PER_TERM matches of each keyword: ranking reads
+        every candidate's row, and a keyword shared by thousands of documents
+        (measured: one in 7% of the bench corpus) made this 15–20 ms. A document
+        sharing a rarer keyword too is still found through that one."""
         if not terms:
             return []
-        tsquery = tsquery_literal(terms, False)
+        whole = tsquery_literal(terms, False)
+        per_term = " UNION ALL ".join(
+            [
+                f"(SELECT document_id, ts_rank(%s::float4[], related_vector, %s::tsquery) AS score "
+                f"FROM {TABLE} WHERE related_vector @@ %s::tsquery AND document_id != %s "
+                f"LIMIT {RELATED_PER_TERM})"
+            ]
+            * len(terms)
+        )
+        params = []
+        for term in terms:
+            params += [RELATED_RANK_WEIGHTS, whole, tsquery_literal([term], False), document_id]
         with transaction.atomic(), connection.cursor() as cursor:
             _prefer_gin(cursor)
             cursor.execute(
-                f"SELECT document_id FROM {TABLE} "
-                "WHERE related_vector @@ %s::tsquery AND document_id != %s "
-                "ORDER BY ts_rank(%s::float4[], related_vector, %s::tsquery) DESC, document_id "
-                "LIMIT %s",
-                [tsquery, document_id, "{0, 0, 0.5, 1.0}", tsquery, limit],
+                f"SELECT document_id FROM ({per_term}) AS candidates GROUP BY document_id "
+                "ORDER BY max(score) DESC, document_id LIMIT %s",
+                [*params, limit],
             )
             return [row[0] for row in cursor.fetchall()]
