@@ -49,6 +49,7 @@ BACKENDS = {
 }
 BUILT = "bench-built.json"  # in the data folder: the corpus is there, built
 VOCABULARY_SIZE = 30_000
+VARIANT_QUERIES = 100  # 1-word queries timed again with each other sort and a filter
 FORMATS = ["pdf", "docx", "pptx", "xlsx", "txt"]
 
 
@@ -146,6 +147,16 @@ def print_table(results: list[dict], documents: int) -> None:
             )
         rows.append((f"{kind} app/bare p99", lambda r, k=kind: f"{r[k]['ratio_p99']:.2f}x"))
         rows.append((f"{kind} hits (median)", lambda r, k=kind: f"{r[k]['median_total']:,}"))
+    if "variants" in results[0]:
+        for variant in results[0]["variants"]:
+            rows.append(
+                (
+                    f"1-word {variant} p50/p99",
+                    lambda r, v=variant: (
+                        f"{r['variants'][v]['p50']:.1f} / {r['variants'][v]['p99']:.1f}"
+                    ),
+                )
+            )
     for key, label in (("related", "related"), ("related_popular", "related, popular")):
         rows.append(
             (
@@ -189,6 +200,9 @@ def run_child(args) -> dict:
     for kind, batch in queries.items():
         log(f"{args.child}: {kind} queries")
         result[kind] = time_queries(backend, batch, args.child)
+    if queries:
+        log(f"{args.child}: sorted and filtered 1-word queries")
+        result["variants"] = time_variants(backend, queries["1-word"][:VARIANT_QUERIES])
     result["related"] = time_related(rng, args.queries)
     result["related_popular"] = time_related_popular(min(args.queries, 100))
     return result
@@ -384,6 +398,26 @@ def time_queries(backend, queries: list[str], name: str) -> dict:
         "ratio_p99": app["p99"] / raw["p99"] if raw["p99"] else 0.0,
         "median_total": int(statistics.median(totals)),
     }
+
+
+def time_variants(backend, queries: list[str]) -> dict:
+    """The application alone (no bare twin) for the other sorts and a filter."""
+    from wenku.discovery.search import SearchFilters, Sort
+
+    variants = {
+        "newest": {"sort": Sort.NEWEST},
+        "downloads": {"sort": Sort.DOWNLOADS},
+        "PDF only": {"filters": SearchFilters(formats=("pdf",))},
+    }
+    timed = {}
+    for name, options in variants.items():
+        times = []
+        for query in queries:
+            started = time.perf_counter()
+            backend.search(query, **options)
+            times.append(time.perf_counter() - started)
+        timed[name] = summary(times)
+    return timed
 
 
 def bare_query(name: str):
