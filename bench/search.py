@@ -21,8 +21,9 @@ Reported per backend: index build time (`rebuild`, segmentation on ``--workers``
 processes), index size, p50/p99 latency of the application's search (top 20 with
 highlighted snippets and the total count) for 1-word, 2-word and sentence
 queries, next to the bare ranked query of the same terms (one SQL statement, or
-one tantivy search call: top 20 ids, no snippets, no count, no visibility check),
-and related documents, for random documents and for the 100 most favorited.
+one tantivy search call: top 20 ids, no snippets, no count, no visibility check);
+1-word queries again newest first, by downloads and PDF only; tag pages; related
+documents, for random documents and for the 100 most favorited.
 """
 
 from __future__ import annotations
@@ -157,7 +158,11 @@ def print_table(results: list[dict], documents: int) -> None:
                     ),
                 )
             )
-    for key, label in (("related", "related"), ("related_popular", "related, popular")):
+    for key, label in (
+        ("tags", "tag page"),
+        ("related", "related"),
+        ("related_popular", "related, popular"),
+    ):
         rows.append(
             (
                 f"{label} p50/p99 ms",
@@ -205,6 +210,7 @@ def run_child(args) -> dict:
         result["variants"] = time_variants(backend, queries["1-word"][:VARIANT_QUERIES])
     result["related"] = time_related(rng, args.queries)
     result["related_popular"] = time_related_popular(min(args.queries, 100))
+    result["tags"] = time_tags(rng, min(args.queries, 100))
     return result
 
 
@@ -465,6 +471,32 @@ def bare_query(name: str):
             return cursor.fetchall()
 
     return run_pg
+
+
+def time_tags(rng: random.Random, count: int) -> dict:
+    """A tag page's query (first page, newest first, and the page count) for the
+    first keyword of random documents: popular tags are drawn more often."""
+    from django.core.paginator import Paginator
+
+    from wenku.discovery.views import with_keyword
+    from wenku.documents.models import Document
+
+    ids = list(Document.objects.values_list("pk", flat=True))
+    words = [
+        keywords[0]
+        for keywords in Document.objects.filter(pk__in=rng.sample(ids, count)).values_list(
+            "keywords", flat=True
+        )
+        if keywords
+    ]
+    times = []
+    for word in words:
+        started = time.perf_counter()
+        documents = with_keyword(Document.objects.published(), word).select_related("owner")
+        page = Paginator(documents.order_by("-published_at", "-id"), 20).get_page(1)
+        list(page.object_list), page.paginator.num_pages
+        times.append(time.perf_counter() - started)
+    return summary(times)
 
 
 def time_related(rng: random.Random, count: int) -> dict:

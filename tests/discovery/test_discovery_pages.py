@@ -14,6 +14,7 @@ from django.utils import timezone
 from wenku.commerce.models import DownloadLog
 from wenku.discovery.indexing import document_changed
 from wenku.discovery.models import Category, DocumentView
+from wenku.documents.models import Document
 
 MATH = "函数的极限与连续性是高等数学的基础内容。本章讨论数列极限和函数极限。"
 HISTORY = "唐朝的历史文化繁荣，诗歌与绘画都达到了很高的水平。"
@@ -194,6 +195,30 @@ def test_tag_page_lists_published_documents_with_the_keyword(client, make_docume
     # The detail page links its keywords here.
     detail = _html(_get(client, tagged.get_absolute_url()))
     assert reverse("discovery:tag", args=["极限"]) in detail
+
+
+def test_tag_pages_follow_every_change_of_keywords(make_document):
+    """The keyword index (triggers on SQLite, GIN on PostgreSQL) follows saves,
+    queryset updates, bulk inserts and deletes."""
+    from wenku.discovery.views import with_keyword
+
+    def tagged(word: str) -> set[str]:
+        return set(with_keyword(Document.objects.all(), word).values_list("title", flat=True))
+
+    edited = make_document("函数讲义", MATH, keywords=["函数", "极限"])
+    gone = make_document("函数草稿", MATH, keywords=["函数"])
+    edited.keywords = ["极限", "导数"]
+    edited.save()
+    Document.objects.filter(pk=gone.pk).update(keywords=["函数", "积分"])
+    Document.objects.bulk_create(
+        [Document(owner=edited.owner, blob=edited.blob, title="批量", keywords=["导数"])]
+    )
+    assert tagged("函数") == {"函数草稿"}
+    assert tagged("导数") == {"函数讲义", "批量"}
+    assert tagged("积分") == {"函数草稿"}
+
+    gone.delete()
+    assert tagged("积分") == set()
 
 
 def test_tag_with_odd_characters_works(client, make_document):

@@ -7,6 +7,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 pytestmark = pytest.mark.django_db(transaction=True)
+LATEST = ("discovery", "0005_keyword_index")  # the rest of the suite needs the latest
 
 
 def migrate(target: tuple[str, str]) -> None:
@@ -31,4 +32,23 @@ def test_the_related_table_is_filled_from_the_search_table():
             )
             assert cursor.fetchall() == [(7,)]
     finally:
-        migrate(("discovery", "0004_fts_related"))  # the rest of the suite needs the latest
+        migrate(LATEST)
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the keyword table exists on SQLite only")
+def test_the_keyword_table_is_filled_from_existing_documents(django_user_model):
+    from wenku.documents.models import Blob, Document
+
+    migrate(("discovery", "0004_fts_related"))
+    try:
+        owner = django_user_model.objects.create(username="owner")
+        blob = Blob.objects.create(sha256="1" * 64, size=1)
+        document = Document.objects.create(owner=owner, blob=blob, keywords=["函数", "极限"])
+        migrate(("discovery", "0005_keyword_index"))
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT word, document_id FROM discovery_keyword ORDER BY word")
+            assert sorted(cursor.fetchall()) == sorted(
+                [("函数", document.pk), ("极限", document.pk)]
+            )
+    finally:
+        migrate(LATEST)

@@ -109,9 +109,7 @@ def test_unpublishing_and_deleting_leave_the_related_index(backend, make_documen
     assert backend.related_ids(source.pk, terms, 10) == []
 
 
-def test_a_rare_shared_keyword_counts_beside_a_very_common_one(
-    backend, make_document, monkeypatch
-):
+def test_a_rare_shared_keyword_counts_beside_a_very_common_one(backend, make_document, monkeypatch):
     """PostgreSQL ranks a bounded number of each keyword's matches: the document
     sharing the rare keyword as well must not be lost among the common one's."""
     from wenku.discovery.search import postgres

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import BooleanField, Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -262,20 +262,13 @@ def tag(request: HttpRequest, keyword: str) -> HttpResponse:
 
 
 def with_keyword(documents: QuerySet, keyword: str) -> QuerySet:
-    """Documents whose keyword list holds exactly this word.
-
-    PostgreSQL has jsonb containment; SQLite's JSONField has no ``contains`` lookup,
-    so its JSON1 ``json_each`` looks inside the array instead.
-    """
+    """Documents whose keyword list holds exactly this word, through the index of
+    migration 0005: jsonb containment (GIN) on PostgreSQL, the trigger-kept
+    ``discovery_keyword`` table on SQLite."""
     if connection.vendor == "postgresql":
         return documents.filter(keywords__contains=[keyword])
-    table = documents.model._meta.db_table
-    has_it = RawSQL(
-        f'EXISTS (SELECT 1 FROM json_each("{table}"."keywords") WHERE json_each.value = %s)',
-        [keyword],
-        output_field=BooleanField(),
-    )
-    return documents.filter(has_it)
+    tagged = RawSQL("SELECT document_id FROM discovery_keyword WHERE word = %s", [keyword])
+    return documents.filter(pk__in=tagged)
 
 
 # --- robots ---------------------------------------------------------------------------
