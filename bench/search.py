@@ -33,6 +33,7 @@ import contextlib
 import json
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -90,6 +91,8 @@ def spawn(name: str, args) -> dict:
     with contextlib.ExitStack() as stack:
         if args.keep:
             data_dir = args.keep / name
+            if not built(data_dir, args):  # nothing kept, or an interrupted build: start clean
+                shutil.rmtree(data_dir, ignore_errors=True)
             data_dir.mkdir(parents=True, exist_ok=True)
         else:
             data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="wenku-bench-")))
@@ -191,6 +194,8 @@ def run_child(args) -> dict:
     state = built(state_file.parent, args)
     if state:  # a kept corpus: bring its schema up to this code's
         call_command("migrate", verbosity=0)
+        if corpus_counts() != state["counts"]:  # e.g. a run without --keep re-created it
+            sys.exit(f"{state_file.parent} does not match the database: remove it and run again")
     else:
         state = build(args)
     state_file.write_text(json.dumps(state))
@@ -235,10 +240,18 @@ def build(args) -> dict:
     queries = make_queries(rng, texts, args.queries)
     return {
         "corpus": corpus_key(args),
+        "counts": corpus_counts(),
         "build_seconds": build_seconds,
         "queries": queries,
         "rng": rng.getstate(),
     }
+
+
+def corpus_counts() -> list[int]:
+    from wenku.commerce.models import Favorite
+    from wenku.documents.models import Document
+
+    return [Document.objects.count(), Favorite.objects.count()]
 
 
 def log(message: str) -> None:

@@ -33,6 +33,9 @@ def test_the_related_table_is_filled_from_the_search_table():
             assert cursor.fetchall() == [(7,)]
     finally:
         migrate(LATEST)
+        with connection.cursor() as cursor:  # raw tables: the test flush does not empty them
+            for table in ("discovery_fts", "discovery_fts_related"):
+                cursor.execute(f"DELETE FROM {table} WHERE rowid = 7")
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="the keyword table exists on SQLite only")
@@ -52,3 +55,27 @@ def test_the_keyword_table_is_filled_from_existing_documents(django_user_model):
             )
     finally:
         migrate(LATEST)
+
+
+@pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="the keyword triggers exist on SQLite only"
+)
+def test_migrate_puts_back_keyword_triggers_a_table_rebuild_dropped(django_user_model):
+    from django.core.management import call_command
+
+    from wenku.discovery.views import with_keyword
+    from wenku.documents.models import Blob, Document
+
+    owner = django_user_model.objects.create(username="owner")
+    blob = Blob.objects.create(sha256="2" * 64, size=1)
+    before = Document.objects.create(owner=owner, blob=blob, keywords=["函数"])
+    with connection.schema_editor() as editor:
+        editor._remake_table(Document)  # what most field changes do to a SQLite table
+    during = Document.objects.create(owner=owner, blob=blob, keywords=["函数"])
+    assert set(with_keyword(Document.objects.all(), "函数")) == {before}  # triggers gone
+
+    call_command("migrate", verbosity=0)
+
+    assert set(with_keyword(Document.objects.all(), "函数")) == {before, during}
+    after = Document.objects.create(owner=owner, blob=blob, keywords=["函数"])
+    assert set(with_keyword(Document.objects.all(), "函数")) == {before, during, after}

@@ -311,6 +311,31 @@ def test_every_page_offered_has_results(backend, make_document, monkeypatch):
         assert backend.search("图书馆", page=number, page_size=2).hits, number
 
 
+@pytest.mark.parametrize("page_size", [1, 2, 4, 5])
+def test_paging_through_a_bounded_ranking_repeats_and_skips_nothing(
+    backend, make_document, monkeypatch, page_size
+):
+    """Pages that cross from title matches to body matches, or end on the boundary."""
+    from wenku.discovery.search.sqlite import Fts5Backend
+
+    bound_candidates(monkeypatch, common=5, title=3, body=3)
+    titled = {make_document(f"图书馆{n}", "指南").pk for n in range(5)}
+    for n in range(6):
+        make_document(f"文档{n}", "图书馆")
+
+    first = backend.search("图书馆", page_size=page_size)
+    seen = []
+    for number in range(1, first.num_pages + 2):  # and one page past the last
+        seen += ids(backend.search("图书馆", page=number, page_size=page_size))
+
+    assert len(seen) == len(set(seen)) == (first.pageable or first.total)
+    in_title = [pk in titled for pk in seen]
+    assert in_title == sorted(in_title, reverse=True)  # every title match first
+    if isinstance(backend, Fts5Backend):  # the newest 3 of each list
+        assert first.pageable == 6
+        assert set(seen[:3]) == set(sorted(titled)[-3:])
+
+
 def test_a_very_common_word_still_ranks_title_matches_first(backend, make_document, monkeypatch):
     bound_candidates(monkeypatch, common=4, title=2, body=2)
     titled = make_document("图书馆指南", "指南")  # the oldest: not among the newest body matches

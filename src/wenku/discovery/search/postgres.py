@@ -217,7 +217,9 @@ class PostgresBackend(SqlTableBackend):
         """Ranked over at most RELATED_PER_TERM matches of each keyword: ranking reads
         every candidate's row, and a keyword shared by thousands of documents
         (measured: one in 7% of the bench corpus) made this 15–20 ms. A document
-        sharing a rarer keyword too is still found through that one."""
+        sharing a rarer keyword too is still found through that one. Which matches
+        of a common keyword are taken is the bitmap scan's, the table's physical
+        order (older rows first): ordering them would read every match again."""
         if not terms:
             return []
         whole = tsquery_literal(terms, False)
