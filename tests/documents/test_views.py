@@ -16,8 +16,10 @@ from urllib.parse import quote
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.http.request import HttpRequest
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
@@ -135,6 +137,33 @@ def test_home_query_count_does_not_grow_with_documents(client, user, django_asse
 
     assert response.status_code == 200
     assert response.content.decode().count('class="doc-card"') == 6
+
+
+def test_a_long_home_list_is_counted_once_a_minute_and_still_shows_new_documents(
+    client, user, monkeypatch
+):
+    monkeypatch.setattr("wenku.documents.paging.CachedCountPaginator.cache_from", 2)
+    monkeypatch.setattr("wenku.documents.views.HOME_PAGE_SIZE", 2)
+    for number in range(3):
+        make_document(user, title=f"旧文档{number}", pages=1)
+    client.get("/")  # counts 3, and keeps the count
+
+    make_document(user, title="新文档", pages=1)
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get("/").content.decode()
+
+    assert not [q for q in queries if "COUNT(*)" in q["sql"].upper()]
+    assert "新文档" in body
+
+
+def test_a_short_home_list_is_counted_every_time(client, user):
+    make_document(user, title="第一篇", pages=1)
+    client.get("/")
+
+    make_document(user, title="第二篇", pages=1)
+    body = client.get("/").content.decode()
+
+    assert "第一篇" in body and "第二篇" in body
 
 
 def test_home_is_paginated(client, user, monkeypatch):

@@ -15,7 +15,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.files.uploadedfile import UploadedFile
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -30,6 +29,7 @@ from wenku.discovery.rankings import rankings
 from wenku.discovery.seo import document_context
 from wenku.documents import services, storage
 from wenku.documents.models import Document, Page
+from wenku.documents.paging import CachedCountPaginator
 from wenku.documents.pipeline.errors import message_for
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,8 @@ def home(request: HttpRequest) -> HttpResponse:
     documents = (
         Document.objects.published().select_related("owner").order_by("-published_at", "-id")
     )
-    page_obj = Paginator(documents, HOME_PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = CachedCountPaginator(documents, HOME_PAGE_SIZE, cache_key="home:count")
+    page_obj = paginator.get_page(request.GET.get("page"))
     # Rankings only on the first page: later pages are for browsing the newest list.
     ranked = rankings() if page_obj.number == 1 else None
     return render(request, "documents/home.html", {"page_obj": page_obj, "rankings": ranked})
