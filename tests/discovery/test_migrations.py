@@ -7,7 +7,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 pytestmark = pytest.mark.django_db(transaction=True)
-LATEST = ("discovery", "0005_keyword_index")  # the rest of the suite needs the latest
+LATEST = ("discovery", "0006_pg_filter_columns")  # the rest of the suite needs the latest
 
 
 def migrate(target: tuple[str, str]) -> None:
@@ -79,3 +79,36 @@ def test_migrate_puts_back_keyword_triggers_a_table_rebuild_dropped(django_user_
     assert set(with_keyword(Document.objects.all(), "函数")) == {before, during}
     after = Document.objects.create(owner=owner, blob=blob, keywords=["函数"])
     assert set(with_keyword(Document.objects.all(), "函数")) == {before, during, after}
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL index table")
+def test_the_postgresql_index_gets_its_documents_filter_fields(django_user_model):
+    from django.utils import timezone
+
+    from wenku.documents.models import Blob, Document
+
+    migrate(("discovery", "0005_keyword_index"))
+    try:
+        owner = django_user_model.objects.create(username="owner")
+        blob = Blob.objects.create(sha256="3" * 64, size=1)
+        published = timezone.now()
+        document = Document.objects.create(
+            owner=owner, blob=blob, format="pdf", page_count=12, price=5, published_at=published
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO discovery_pg_search (document_id, title, body, title_vector, "
+                "search_vector, related_vector) VALUES (%s, '', '', '', '', '')",
+                [document.pk],
+            )
+        migrate(("discovery", "0006_pg_filter_columns"))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT format, price, page_count, published_at FROM discovery_pg_search"
+            )
+            assert cursor.fetchall() == [("pdf", 5, 12, published)]
+    finally:
+        migrate(LATEST)
+        with connection.cursor() as cursor:  # a raw table: the test flush does not empty it
+            cursor.execute("DELETE FROM discovery_pg_search")

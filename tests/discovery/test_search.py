@@ -5,10 +5,12 @@ from __future__ import annotations
 import sys
 
 import pytest
+from django.utils import timezone
 
 from wenku.discovery.indexing import document_changed
 from wenku.discovery.search import Price, SearchFilters, Sort
 from wenku.discovery.services import search_documents
+from wenku.documents.models import Document
 
 LIBRARY = "社区图书馆建设的实践与思考"
 
@@ -157,6 +159,39 @@ def test_filters_by_format_and_page_count(backend, make_document):
     assert ids(backend.search("图书馆", SearchFilters(min_pages=11))) == [long.pk]
 
 
+def test_filters_and_sorts_follow_the_document_as_it_is_now(backend, make_document):
+    """Backends that copy filter fields into the index (PostgreSQL, tantivy) take
+    them from the row when told of a change, and never show a page the row now
+    contradicts when they were not told."""
+    edited = make_document("图书馆一", "图书馆", format="pdf", age_days=3)
+    untold = make_document("图书馆二", "图书馆", format="pdf", age_days=2)
+    edited.format = "docx"
+    edited.published_at = timezone.now()
+    edited.save()
+    document_changed(edited)
+    Document.objects.filter(pk=untold.pk).update(format="xlsx")  # the index is not told
+
+    assert ids(backend.search("图书馆", SearchFilters(formats=("docx",)))) == [edited.pk]
+    assert ids(backend.search("图书馆", SearchFilters(formats=("pdf",)))) == []
+    assert ids(backend.search("图书馆", sort=Sort.NEWEST))[0] == edited.pk
+
+
+@pytest.mark.parametrize("walk_depth", [100, 2])
+def test_sort_newest_of_a_very_common_word(backend, make_document, monkeypatch, walk_depth):
+    """PostgreSQL walks the publication index for the first pages of a common query
+    and sorts every match for deeper ones: the same order either way."""
+    from wenku.discovery.search import postgres
+
+    bound_candidates(monkeypatch, common=3, title=2, body=2)
+    monkeypatch.setattr(postgres, "NEWEST_WALK_DEPTH", walk_depth)
+    made = [make_document(f"图书馆{n}", "图书馆", age_days=n) for n in (4, 1, 3, 0, 2)]
+    newest_first = [doc.pk for doc in sorted(made, key=lambda doc: doc.published_at)][::-1]
+
+    pages = [backend.search("图书馆", sort=Sort.NEWEST, page=n, page_size=2) for n in (1, 2, 3)]
+
+    assert [pk for page in pages for pk in ids(page)] == newest_first
+
+
 def test_sort_newest(backend, make_document):
     old = make_document("图书馆旧", "图书馆", age_days=10)
     new = make_document("图书馆新", "图书馆", age_days=1)
@@ -290,7 +325,7 @@ def bound_candidates(monkeypatch, *, common: int, title: int, body: int) -> None
     of PostgreSQL (which always bounds) and FTS5, with small candidate sets."""
     from wenku.discovery.search import base, postgres, sqlite
 
-    for module in (base, sqlite):
+    for module in (base, sqlite, postgres):
         monkeypatch.setattr(module, "COUNT_LIMIT", common)
     for module in (postgres, sqlite):
         monkeypatch.setattr(module, "RANK_CANDIDATES", title)

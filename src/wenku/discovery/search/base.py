@@ -298,12 +298,16 @@ def _entries(documents, *, workers: int) -> Iterator[list[IndexEntry]]:
             pool.join()
 
 
-# Ordering for Sort.DOWNLOADS, shared by the SQL backends (documents aliased `d`):
-# counted downloads (a resumed download is not counted twice), newest first on ties.
-DOWNLOADS_ORDER = (
-    "(SELECT count(*) FROM commerce_downloadlog AS dl WHERE dl.document_id = d.id "
-    "AND dl.counted) DESC, d.published_at DESC, d.id DESC"
-)
+def downloads_order(document_id: str = "d.id", published_at: str = "d.published_at") -> str:
+    """ORDER BY for Sort.DOWNLOADS, on the SQL backends' columns: counted downloads (a
+    resumed download is not counted twice), newest first on ties."""
+    return (
+        "(SELECT count(*) FROM commerce_downloadlog AS dl WHERE dl.document_id = "
+        f"{document_id} AND dl.counted) DESC, {published_at} DESC, {document_id} DESC"
+    )
+
+
+DOWNLOADS_ORDER = downloads_order()
 
 
 class SqlTableBackend(SearchBackend):

@@ -1,4 +1,5 @@
-"""The WHERE clause both backends put on ``documents_document AS d``.
+"""The WHERE clause the SQL backends put on ``documents_document AS d`` (or on the
+PostgreSQL index table's copies of its columns).
 
 Visibility is checked again here, not only when indexing: a document taken down
 between an index update and a query must never show in a result.
@@ -21,24 +22,32 @@ def _has_field(name: str) -> bool:
     return any(field.name == name for field in Document._meta.get_fields())
 
 
-def where(filters: SearchFilters) -> tuple[str, list]:
-    clauses = ["d.status = 'ready'", "d.published_at IS NOT NULL"]
+def where(filters: SearchFilters, alias: str = "d", visibility: bool = True) -> tuple[str, list]:
+    """The clause on table ``alias``, which has the document's column names: the
+    documents table, or the PostgreSQL index table's copies of them (which leave
+    visibility to be checked on the page found, ``visibility=False``)."""
+    clauses = (
+        [f"{alias}.status = 'ready'", f"{alias}.published_at IS NOT NULL"] if visibility else []
+    )
     params: list = []
     if filters.formats:
-        clauses.append(f"d.format IN ({', '.join(['%s'] * len(filters.formats))})")
+        clauses.append(f"{alias}.format IN ({', '.join(['%s'] * len(filters.formats))})")
         params.extend(filters.formats)
     if filters.category_ids and _has_field("category"):
-        clauses.append(f"d.category_id IN ({', '.join(['%s'] * len(filters.category_ids))})")
+        placeholders = ", ".join(["%s"] * len(filters.category_ids))
+        clauses.append(f"{alias}.category_id IN ({placeholders})")
         params.extend(filters.category_ids)
     if filters.min_pages is not None:
-        clauses.append("d.page_count >= %s")
+        clauses.append(f"{alias}.page_count >= %s")
         params.append(filters.min_pages)
     if filters.max_pages is not None:
-        clauses.append("d.page_count <= %s")
+        clauses.append(f"{alias}.page_count <= %s")
         params.append(filters.max_pages)
     if filters.price is not None and _has_field("price"):
-        clauses.append("d.price = 0" if filters.price == Price.FREE else "d.price > 0")
-    return " AND ".join(clauses), params
+        clauses.append(
+            f"{alias}.price = 0" if filters.price == Price.FREE else f"{alias}.price > 0"
+        )
+    return " AND ".join(clauses) or "TRUE", params
 
 
 def visible_ids(document_ids: list[int], filters: SearchFilters, order: str = "d.id") -> list[int]:
