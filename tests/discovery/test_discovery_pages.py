@@ -221,6 +221,20 @@ def test_tag_pages_follow_every_change_of_keywords(make_document):
     assert tagged("积分") == set()
 
 
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL planner hint")
+def test_tag_pages_keep_postgresql_on_the_keyword_index_and_off_the_walk(client, make_document):
+    make_document("函数讲义", MATH, keywords=["函数"])
+    with CaptureQueriesContext(connection) as queries:
+        html = _html(_get(client, reverse("discovery:tag", args=["函数"])))
+    statements = [query["sql"] for query in queries]
+    hint = statements.index("SET LOCAL enable_seqscan = off")
+    few = statements.index("SET LOCAL enable_indexscan = off")  # after counting one
+    assert "COUNT(*)" in " ".join(statements[hint:few]).upper()
+    assert "@>" in " ".join(statements[few:])  # the page itself
+    assert "函数讲义" in html
+
+
 def test_tag_with_odd_characters_works(client, make_document):
     make_document("A/B 测试", MATH, keywords=["A/B", "测试"])
     assert "A/B 测试" in _html(_get(client, reverse("discovery:tag", args=["A/B"])))
@@ -342,3 +356,12 @@ def test_my_uploads_suggests_and_saves_a_category(client, make_document, uploade
     client.post(reverse("my_uploads"), {"document": new.pk, "price": 1, "preview_pages": 5})
     new.refresh_from_db()
     assert (new.category, new.price) == (maths, 1)
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's write lock")
+def test_a_tag_page_takes_no_write_lock(client, make_document):
+    make_document("函数讲义", MATH, keywords=["函数"])
+    with CaptureQueriesContext(connection) as queries:
+        _get(client, reverse("discovery:tag", args=["函数"]))
+    # BEGIN in autocommit, SAVEPOINT inside a test's transaction: neither.
+    assert not [q for q in queries if q["sql"].startswith(("BEGIN", "SAVEPOINT"))]

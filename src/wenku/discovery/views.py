@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from wenku.discovery.models import Category
+from wenku.discovery.plans import fetch_all_when_few, prefer_indexes
 from wenku.discovery.rankings import newest, rankings
 from wenku.discovery.search import Price, SearchFilters, Sort
 from wenku.discovery.search.base import MAX_PAGE
@@ -248,17 +249,20 @@ def tag(request: HttpRequest, keyword: str) -> HttpResponse:
     documents = filter_documents(
         with_keyword(Document.objects.published(), keyword).select_related("owner"), listing
     )
-    page_obj = Paginator(documents, PAGE_SIZE).get_page(_page_number(request))
-    context = {
-        "keyword": keyword,
-        "page_obj": page_obj,
-        "page_numbers": _page_numbers(page_obj.number, page_obj.paginator.num_pages),
-        "canonical_url": _canonical(
-            request, reverse("discovery:tag", args=[keyword]), page_obj.number
-        ),
-        **_form_context(listing, {k: v for k, v in SORTS.items() if k != Sort.RELEVANCE}),
-    }
-    return render(request, "discovery/tag.html", context)
+    # The keyword index, even for a tag on thousands of documents (see plans.py).
+    with prefer_indexes():
+        page_obj = Paginator(documents, PAGE_SIZE).get_page(_page_number(request))
+        fetch_all_when_few(page_obj.paginator.count)  # counted; the page is read below
+        context = {
+            "keyword": keyword,
+            "page_obj": page_obj,
+            "page_numbers": _page_numbers(page_obj.number, page_obj.paginator.num_pages),
+            "canonical_url": _canonical(
+                request, reverse("discovery:tag", args=[keyword]), page_obj.number
+            ),
+            **_form_context(listing, {k: v for k, v in SORTS.items() if k != Sort.RELEVANCE}),
+        }
+        return render(request, "discovery/tag.html", context)
 
 
 def with_keyword(documents: QuerySet, keyword: str) -> QuerySet:

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from django.db import connection, transaction
 
+from wenku.discovery.plans import prefer_indexes
 from wenku.discovery.search import filters_sql
 from wenku.discovery.search.base import (
     COUNT_LIMIT,
@@ -86,16 +87,6 @@ def tsquery_literal(terms: list[Term], match_all: bool) -> str:
         quoted = [f"'{piece}'" for piece in term.pieces]
         parts.append(quoted[0] if len(quoted) == 1 else "(" + " <-> ".join(quoted) + ")")
     return (" & " if match_all else " | ").join(parts)
-
-
-def _prefer_gin(cursor) -> None:
-    """Keep the planner on the GIN indexes for the rest of this transaction.
-
-    It prices ``@@`` as cheap, but on a sequential scan every row's tsvector is
-    read back from TOAST: 2–3x slower than the bitmap index scan even when a word
-    is in a third of the documents (measured with EXPLAIN ANALYZE, bench corpus).
-    """
-    cursor.execute("SET LOCAL enable_seqscan = off")
 
 
 def _choose_newest_plan(cursor, total: int, query: Query) -> None:
@@ -172,8 +163,7 @@ class PostgresBackend(SqlTableBackend):
         tsquery = tsquery_literal(query.terms, query.match_all)
         where, params = filters_sql.where(query.filters, alias="s", visibility=False)
         source = f"FROM {TABLE} AS s WHERE s.search_vector @@ %s::tsquery AND {where}"
-        with transaction.atomic(), connection.cursor() as cursor:
-            _prefer_gin(cursor)
+        with prefer_indexes(), connection.cursor() as cursor:
             total = self.capped_count(cursor, source, [tsquery, *params])
             if query.sort == Sort.RELEVANCE:
                 found, pageable = self._rank(cursor, tsquery, where, params, query)
@@ -237,8 +227,7 @@ class PostgresBackend(SqlTableBackend):
         params = []
         for term in terms:
             params += [RELATED_RANK_WEIGHTS, whole, tsquery_literal([term], False), document_id]
-        with transaction.atomic(), connection.cursor() as cursor:
-            _prefer_gin(cursor)
+        with prefer_indexes(), connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT document_id FROM ({per_term}) AS candidates GROUP BY document_id "
                 "ORDER BY max(score) DESC, document_id LIMIT %s",
