@@ -138,7 +138,9 @@ def test_search_page_query_count_does_not_grow_with_results(client, make_documen
         make_document(f"函数讲义{n}", MATH)
     with CaptureQueriesContext(connection) as many:
         _get(client, "/search/", q="函数")
-    assert len(many) == len(few) <= 8
+    # 9: within this test's transaction PostgreSQL's planner hints are put back by
+    # one more statement (wenku.discovery.plans).
+    assert len(many) == len(few) <= 9
 
 
 def test_unpublished_documents_never_show(client, make_document):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from wenku.discovery.indexing import document_changed
@@ -187,9 +189,15 @@ def test_sort_newest_of_a_very_common_word(backend, make_document, monkeypatch, 
     made = [make_document(f"图书馆{n}", "图书馆", age_days=n) for n in (4, 1, 3, 0, 2)]
     newest_first = [doc.pk for doc in sorted(made, key=lambda doc: doc.published_at)][::-1]
 
-    pages = [backend.search("图书馆", sort=Sort.NEWEST, page=n, page_size=2) for n in (1, 2, 3)]
+    pages, walked = [], []
+    for number in (1, 2, 3):
+        with CaptureQueriesContext(connection) as queries:
+            pages.append(backend.search("图书馆", sort=Sort.NEWEST, page=number, page_size=2))
+        walked.append(any(q["sql"] == "SET LOCAL enable_bitmapscan = off" for q in queries))
 
     assert [pk for page in pages for pk in ids(page)] == newest_first
+    if isinstance(backend, postgres.PostgresBackend):
+        assert walked == ([True] * 3 if walk_depth == 100 else [True, False, False])
 
 
 def test_sort_newest(backend, make_document):

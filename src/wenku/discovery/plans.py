@@ -7,6 +7,8 @@ from collections.abc import Iterator
 
 from django.db import connection, transaction
 
+PLANNER_SETTINGS = ("enable_seqscan", "enable_indexscan", "enable_bitmapscan")
+
 
 @contextlib.contextmanager
 def prefer_indexes() -> Iterator[None]:
@@ -23,9 +25,17 @@ def prefer_indexes() -> Iterator[None]:
         # No transaction either: on SQLite (BEGIN IMMEDIATE) it would take the write lock.
         yield
         return
+    nested = connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         yield
+        if nested:
+            # Then this block is a savepoint, and SET LOCAL would outlive it: put the
+            # hints back, in one statement (a rollback to the savepoint undoes them).
+            cursor.execute(
+                "SELECT set_config(name, reset_val, true) FROM pg_settings WHERE name = ANY(%s)",
+                [list(PLANNER_SETTINGS)],
+            )
 
 
 # Below this many rows, fetching them all through their index and sorting them beats
@@ -39,6 +49,9 @@ def fetch_all_when_few(count: int) -> None:
     PostgreSQL from walking the ordering index (newest first) and testing every row
     it passes. It guesses 2% of the rows for jsonb containment, so for a tag on a few
     hundred documents it walked most of the table: 60–70 ms at 100,000 documents."""
-    if connection.vendor == "postgresql" and count < FETCH_ALL_BELOW:
+    if connection.vendor != "postgresql":
+        return
+    assert connection.in_atomic_block, "SET LOCAL outside a transaction does nothing"
+    if count < FETCH_ALL_BELOW:
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL enable_indexscan = off")

@@ -249,20 +249,22 @@ def tag(request: HttpRequest, keyword: str) -> HttpResponse:
     documents = filter_documents(
         with_keyword(Document.objects.published(), keyword).select_related("owner"), listing
     )
-    # The keyword index, even for a tag on thousands of documents (see plans.py).
+    # The keyword index, even for a tag on thousands of documents (see plans.py);
+    # only the listing's own queries, read here, not the rest of the page's.
     with prefer_indexes():
         page_obj = Paginator(documents, PAGE_SIZE).get_page(_page_number(request))
-        fetch_all_when_few(page_obj.paginator.count)  # counted; the page is read below
-        context = {
-            "keyword": keyword,
-            "page_obj": page_obj,
-            "page_numbers": _page_numbers(page_obj.number, page_obj.paginator.num_pages),
-            "canonical_url": _canonical(
-                request, reverse("discovery:tag", args=[keyword]), page_obj.number
-            ),
-            **_form_context(listing, {k: v for k, v in SORTS.items() if k != Sort.RELEVANCE}),
-        }
-        return render(request, "discovery/tag.html", context)
+        fetch_all_when_few(page_obj.paginator.count)
+        page_obj.object_list = list(page_obj.object_list)
+    context = {
+        "keyword": keyword,
+        "page_obj": page_obj,
+        "page_numbers": _page_numbers(page_obj.number, page_obj.paginator.num_pages),
+        "canonical_url": _canonical(
+            request, reverse("discovery:tag", args=[keyword]), page_obj.number
+        ),
+        **_form_context(listing, {k: v for k, v in SORTS.items() if k != Sort.RELEVANCE}),
+    }
+    return render(request, "discovery/tag.html", context)
 
 
 def with_keyword(documents: QuerySet, keyword: str) -> QuerySet:

@@ -28,7 +28,7 @@ in bench/search.py.
 
 from __future__ import annotations
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 
 from wenku.discovery.plans import prefer_indexes
 from wenku.discovery.search import filters_sql
@@ -53,8 +53,11 @@ BODY_CANDIDATES = 300  # and the first of those with them anywhere
 RELATED_RANK_WEIGHTS = "{0, 0, 0.5, 1.0}"  # a shared title word (A) counts double a keyword (B)
 RELATED_PER_TERM = 200  # documents ranked per keyword of a related-documents query
 # Newest-first pages this deep (offset + size) of a common query walk the publication
-# index; deeper ones sort every match (see _choose_newest_plan).
-NEWEST_WALK_DEPTH = 200
+# index; deeper ones sort every match (see _choose_newest_plan). The first page only:
+# the walk reads about depth × documents ÷ matches rows, and a match count just
+# past COUNT_LIMIT made page 10 take 90 ms walking, 9 ms sorting (100,000 documents).
+NEWEST_WALK_DEPTH = 20
+CLEAR_LOCK_WAIT = "2s"  # a rebuild's TRUNCATE waits this long for the table
 # Copies of the document row's columns that filters and sorts read (migration 0006).
 FILTER_COLUMNS = ("format", "category_id", "price", "page_count", "published_at")
 VECTOR_COLUMNS = ("title_vector", "search_vector", "related_vector")
@@ -93,10 +96,12 @@ def _choose_newest_plan(cursor, total: int, query: Query) -> None:
     """Newest first, the planner must guess how common the words are, and a wrong
     guess costs hundreds of milliseconds (measured: 330 ms at p99 at 100,000
     documents). The capped count knows. Thousands of matches: walk the publication
-    index and test each row, a few hundred rows for the first pages. Fewer: fetch
-    them all through the GIN index and sort them."""
+    index for the first page, testing each row (a thousand rows at most at 100,000
+    documents). Fewer, or a deeper page: fetch them all through GIN and sort them."""
     walk = total >= COUNT_LIMIT and query.offset + query.limit <= NEWEST_WALK_DEPTH
-    cursor.execute(f"SET LOCAL {'enable_bitmapscan' if walk else 'enable_indexscan'} = off")
+    # Both, every time: an earlier query in an outer transaction may have set either.
+    cursor.execute(f"SET LOCAL enable_bitmapscan = {'off' if walk else 'on'}")
+    cursor.execute(f"SET LOCAL enable_indexscan = {'on' if walk else 'off'}")
 
 
 class PostgresBackend(SqlTableBackend):
@@ -119,6 +124,7 @@ class PostgresBackend(SqlTableBackend):
         ]
         # The filter and sort fields are copied from the document row in the same
         # statement (and transaction): what the row says when the entry is written.
+        # A document not (or no longer) published gets no entry.
         copied = ", ".join(FILTER_COLUMNS)
         updated = ", ".join(
             f"{column} = EXCLUDED.{column}"
@@ -133,16 +139,27 @@ class PostgresBackend(SqlTableBackend):
                 "SELECT %s, %s, %s, v.title, v.title || setweight(v.body, 'B'), "
                 "v.title || setweight(v.keywords, 'B'), "
                 f"{', '.join(f'd.{column}' for column in FILTER_COLUMNS)} "
+                # FOR SHARE: a concurrent edit of the row (and of its entry) is waited
+                # for and then read, so an older version never overwrites the entry.
                 "FROM v JOIN documents_document AS d ON d.id = %s "
+                "AND d.status = 'ready' AND d.published_at IS NOT NULL FOR SHARE OF d "
                 f"ON CONFLICT (document_id) DO UPDATE SET {updated}",
                 [(*row[3:], *row[:3], row[0]) for row in rows],
             )
 
     def clear(self) -> None:
-        # Not DELETE: a rebuild would leave every old row behind as a dead tuple until
-        # autovacuum, and each search read through twice the table (measured: p99 x2).
-        with connection.cursor() as cursor:
-            cursor.execute(f"TRUNCATE {TABLE}")
+        """TRUNCATE, not DELETE: a rebuild would leave every old row behind as a dead
+        tuple until autovacuum, and each search read through twice the table
+        (measured: p99 ×2). TRUNCATE needs the table to itself, and every search
+        would queue behind it while another session holds the table: after
+        CLEAR_LOCK_WAIT it deletes instead."""
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL lock_timeout = '{CLEAR_LOCK_WAIT}'")
+            try:
+                with transaction.atomic():
+                    cursor.execute(f"TRUNCATE {TABLE}")
+            except OperationalError:  # lock_timeout: busy
+                cursor.execute(f"DELETE FROM {TABLE}")
 
     def after_rebuild(self, cursor) -> None:
         # Merge what bulk loading left in the GIN pending lists, which every query
