@@ -40,7 +40,9 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 CHECKOUT = Path(__file__).resolve().parent.parent
 PG_URL = "postgresql://postgres@127.0.0.1:5432/wenku_bench"
@@ -428,15 +430,10 @@ def time_variants(backend, queries: list[str]) -> dict:
         "downloads": {"sort": Sort.DOWNLOADS},
         "PDF only": {"filters": SearchFilters(formats=("pdf",))},
     }
-    timed = {}
+    found = {}
     for name, options in variants.items():
-        times = []
-        for query in queries:
-            started = time.perf_counter()
-            backend.search(query, **options)
-            times.append(time.perf_counter() - started)
-        timed[name] = summary(times)
-    return timed
+        found[name] = summary(timed(lambda query, o=options: backend.search(query, **o), queries))
+    return found
 
 
 def bare_query(name: str):
@@ -511,12 +508,7 @@ def time_tags(rng: random.Random, count: int) -> dict:
 
     for word in words[:5]:  # load and compile the templates
         page(word)
-    times = []
-    for word in words:
-        started = time.perf_counter()
-        page(word)
-        times.append(time.perf_counter() - started)
-    return summary(times)
+    return summary(timed(page, words))
 
 
 def time_related(rng: random.Random, count: int) -> dict:
@@ -527,12 +519,8 @@ def time_related(rng: random.Random, count: int) -> dict:
     documents = list(Document.objects.filter(pk__in=rng.sample(ids, count)))
     for document in documents[:20]:
         related_documents(document)
-    times, sizes = [], []
-    for document in documents:
-        started = time.perf_counter()
-        found = related_documents(document)
-        times.append(time.perf_counter() - started)
-        sizes.append(len(found))
+    sizes: list[int] = []
+    times = timed(lambda document: sizes.append(len(related_documents(document))), documents)
     return {**summary(times), "median_found": statistics.median(sizes)}
 
 
@@ -544,13 +532,17 @@ def time_related_popular(count: int) -> dict:
     from wenku.documents.models import Document
 
     popular = Document.objects.annotate(fans=Count("favorites")).order_by("-fans")[:count]
-    documents = list(popular)
+    return summary(timed(related_documents, list(popular)))
+
+
+def timed(call: Callable[[Any], object], items: Iterable) -> list[float]:
+    """Seconds each ``call(item)`` took."""
     times = []
-    for document in documents:
+    for item in items:
         started = time.perf_counter()
-        related_documents(document)
+        call(item)
         times.append(time.perf_counter() - started)
-    return summary(times)
+    return times
 
 
 def summary(seconds: list[float]) -> dict:

@@ -9,6 +9,8 @@ table of its own. Filled from ``discovery_fts``, which stores the same text.
 
 from django.db import migrations
 
+from wenku.discovery.vendor_sql import on_vendor
+
 CREATE = [
     "CREATE VIRTUAL TABLE discovery_fts_related USING fts5("
     "title, keywords, tokenize = 'unicode61 remove_diacritics 0')",
@@ -18,17 +20,7 @@ CREATE = [
 DROP = ["DROP TABLE IF EXISTS discovery_fts_related"]
 
 
-def _on_sqlite(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor != "sqlite":
-            return
-        for statement in statements:
-            schema_editor.execute(statement)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [("discovery", "0003_gin_pending_list")]
 
-    operations = [migrations.RunPython(_on_sqlite(CREATE), _on_sqlite(DROP))]
+    operations = [migrations.RunPython(on_vendor("sqlite", CREATE), on_vendor("sqlite", DROP))]

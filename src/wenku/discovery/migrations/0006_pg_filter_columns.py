@@ -13,6 +13,8 @@ rows (measured: p99 doubled).
 
 from django.db import migrations
 
+from wenku.discovery.vendor_sql import on_vendor
+
 FORWARDS = [
     "ALTER TABLE discovery_pg_search "
     "ADD COLUMN format varchar(16) NOT NULL DEFAULT '', "
@@ -34,20 +36,12 @@ BACKWARDS = [
 ]
 
 
-def _on_postgresql(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for statement in statements:
-            schema_editor.execute(statement)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("discovery", "0005_keyword_index"),
         ("documents", "0003_document_category"),
     ]
 
-    operations = [migrations.RunPython(_on_postgresql(FORWARDS), _on_postgresql(BACKWARDS))]
+    operations = [
+        migrations.RunPython(on_vendor("postgresql", FORWARDS), on_vendor("postgresql", BACKWARDS))
+    ]
