@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -16,23 +19,33 @@ def migrate(target: tuple[str, str]) -> None:
     executor.migrate([target])
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="the FTS5 tables exist on SQLite only")
-def test_the_related_table_is_filled_from_the_search_table():
-    migrate(("discovery", "0003_gin_pending_list"))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO discovery_fts (rowid, title, body, keywords) "
-            "VALUES (7, '垃圾 分类', '正文', '垃圾 分类 乡村')"
-        )
+@contextlib.contextmanager
+def back_at(target: tuple[str, str]) -> Iterator[None]:
+    """Run the block with the schema at ``target``; the latest comes back after it."""
+    migrate(target)
     try:
-        migrate(("discovery", "0004_fts_related"))
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT rowid FROM discovery_fts_related WHERE discovery_fts_related MATCH '乡村'"
-            )
-            assert cursor.fetchall() == [(7,)]
+        yield
     finally:
         migrate(LATEST)
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the FTS5 tables exist on SQLite only")
+def test_the_related_table_is_filled_from_the_search_table():
+    try:
+        with back_at(("discovery", "0003_gin_pending_list")):
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "INSERT INTO discovery_fts (rowid, title, body, keywords) "
+                    "VALUES (7, '垃圾 分类', '正文', '垃圾 分类 乡村')"
+                )
+            migrate(("discovery", "0004_fts_related"))
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT rowid FROM discovery_fts_related "
+                    "WHERE discovery_fts_related MATCH '乡村'"
+                )
+                assert cursor.fetchall() == [(7,)]
+    finally:
         with connection.cursor() as cursor:  # raw tables: the test flush does not empty them
             for table in ("discovery_fts", "discovery_fts_related"):
                 cursor.execute(f"DELETE FROM {table} WHERE rowid = 7")
@@ -42,8 +55,7 @@ def test_the_related_table_is_filled_from_the_search_table():
 def test_the_keyword_table_is_filled_from_existing_documents(django_user_model):
     from wenku.documents.models import Blob, Document
 
-    migrate(("discovery", "0004_fts_related"))
-    try:
+    with back_at(("discovery", "0004_fts_related")):
         owner = django_user_model.objects.create(username="owner")
         blob = Blob.objects.create(sha256="1" * 64, size=1)
         document = Document.objects.create(owner=owner, blob=blob, keywords=["函数", "极限"])
@@ -53,8 +65,6 @@ def test_the_keyword_table_is_filled_from_existing_documents(django_user_model):
             assert sorted(cursor.fetchall()) == sorted(
                 [("函数", document.pk), ("极限", document.pk)]
             )
-    finally:
-        migrate(LATEST)
 
 
 @pytest.mark.skipif(
@@ -88,27 +98,26 @@ def test_the_postgresql_index_gets_its_documents_filter_fields(django_user_model
 
     from wenku.documents.models import Blob, Document
 
-    migrate(("discovery", "0005_keyword_index"))
     try:
-        owner = django_user_model.objects.create(username="owner")
-        blob = Blob.objects.create(sha256="3" * 64, size=1)
-        published = timezone.now()
-        document = Document.objects.create(
-            owner=owner, blob=blob, format="pdf", page_count=12, price=5, published_at=published
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "INSERT INTO discovery_pg_search (document_id, title, body, title_vector, "
-                "search_vector, related_vector) VALUES (%s, '', '', '', '', '')",
-                [document.pk],
+        with back_at(("discovery", "0005_keyword_index")):
+            owner = django_user_model.objects.create(username="owner")
+            blob = Blob.objects.create(sha256="3" * 64, size=1)
+            published = timezone.now()
+            document = Document.objects.create(
+                owner=owner, blob=blob, format="pdf", page_count=12, price=5, published_at=published
             )
-        migrate(("discovery", "0006_pg_filter_columns"))
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT format, price, page_count, published_at FROM discovery_pg_search"
-            )
-            assert cursor.fetchall() == [("pdf", 5, 12, published)]
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "INSERT INTO discovery_pg_search (document_id, title, body, title_vector, "
+                    "search_vector, related_vector) VALUES (%s, '', '', '', '', '')",
+                    [document.pk],
+                )
+            migrate(("discovery", "0006_pg_filter_columns"))
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT format, price, page_count, published_at FROM discovery_pg_search"
+                )
+                assert cursor.fetchall() == [("pdf", 5, 12, published)]
     finally:
-        migrate(LATEST)
         with connection.cursor() as cursor:  # a raw table: the test flush does not empty it
             cursor.execute("DELETE FROM discovery_pg_search")

@@ -8,6 +8,8 @@ tables, not models: the index is the backends' business (see search/).
 import django.db.models.deletion
 from django.db import migrations, models
 
+from wenku.discovery.vendor_sql import on_vendor
+
 FTS5_TABLE = [
     # Text is pre-segmented and space-joined: unicode61 only splits on what is there.
     "CREATE VIRTUAL TABLE discovery_fts USING fts5("
@@ -28,16 +30,6 @@ PG_TABLE = [
     "CREATE INDEX discovery_pg_related_vector ON discovery_pg_search USING gin (related_vector)",
 ]
 PG_DROP = ["DROP TABLE IF EXISTS discovery_pg_search"]
-
-
-def _on(vendor, statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor != vendor:
-            return
-        for statement in statements:
-            schema_editor.execute(statement)
-
-    return run
 
 
 class Migration(migrations.Migration):
@@ -84,8 +76,10 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
-        migrations.RunPython(_on("sqlite", FTS5_TABLE), _on("sqlite", FTS5_DROP), elidable=False),
         migrations.RunPython(
-            _on("postgresql", PG_TABLE), _on("postgresql", PG_DROP), elidable=False
+            on_vendor("sqlite", FTS5_TABLE), on_vendor("sqlite", FTS5_DROP), elidable=False
+        ),
+        migrations.RunPython(
+            on_vendor("postgresql", PG_TABLE), on_vendor("postgresql", PG_DROP), elidable=False
         ),
     ]

@@ -8,17 +8,13 @@ the index whenever it fills.
 
 from django.db import migrations
 
+from wenku.discovery.vendor_sql import on_vendor
+
 INDEXES = ("discovery_pg_title_vector", "discovery_pg_search_vector", "discovery_pg_related_vector")
 
 
-def _set_limit(limit: str):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for index in INDEXES:
-            schema_editor.execute(f"ALTER INDEX {index} {limit}")
-
-    return run
+def _alter_indexes(change: str) -> list[str]:
+    return [f"ALTER INDEX {index} {change}" for index in INDEXES]
 
 
 class Migration(migrations.Migration):
@@ -26,7 +22,7 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunPython(
-            _set_limit("SET (gin_pending_list_limit = 256)"),
-            _set_limit("RESET (gin_pending_list_limit)"),
+            on_vendor("postgresql", _alter_indexes("SET (gin_pending_list_limit = 256)")),
+            on_vendor("postgresql", _alter_indexes("RESET (gin_pending_list_limit)")),
         ),
     ]
